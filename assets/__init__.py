@@ -1,0 +1,1 @@
+"""Python assets and the building blocks they share (ingestion, exports, demo data)."""

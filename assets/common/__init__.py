@@ -1,0 +1,1 @@
+"""Rules that every stage shares: settings, pseudonymisation, quarters, landing files, the warehouse."""

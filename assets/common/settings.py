@@ -1,0 +1,95 @@
+"""Settings from the environment, each with an embedded default (warehouse contract, "Configuration").
+
+One place reads `WB_*`; everything else asks a `Settings` object, so a test can build one for a tmp dir.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+
+#: The key `make demo` uses; never for real data (the README says so, and `make demo` prints it).
+DEMO_PSEUDONYM_KEY = "demo-key-not-for-real-data"
+
+
+class ConfigurationError(RuntimeError):
+    """A setting is missing or invalid; the message says which and what to do."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    pseudonym_key: str | None = None
+    min_cell: int = 10
+    brin: str = "27PZ"
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    alert_from: str | None = None
+    alert_to: str | None = None
+    serving_dsn: str | None = None
+    column_mappings: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
+        env = os.environ if environ is None else environ
+        try:
+            min_cell = int(env.get("WB_MIN_CELL", "10"))
+            smtp_port = int(env.get("WB_SMTP_PORT", "25"))
+        except ValueError as exc:
+            raise ConfigurationError(f"WB_MIN_CELL and WB_SMTP_PORT must be whole numbers: {exc}") from exc
+        if min_cell < 1:
+            raise ConfigurationError("WB_MIN_CELL must be at least 1")
+        return cls(
+            data_dir=Path(env.get("WB_DATA_DIR", "./data")).resolve(),
+            pseudonym_key=env.get("WB_PSEUDONYM_KEY") or None,
+            min_cell=min_cell,
+            brin=env.get("WB_BRIN", "27PZ").strip().upper(),
+            smtp_host=env.get("WB_SMTP_HOST") or None,
+            smtp_port=smtp_port,
+            alert_from=env.get("WB_ALERT_FROM") or None,
+            alert_to=env.get("WB_ALERT_TO") or None,
+            serving_dsn=env.get("WB_SERVING_DSN") or None,
+        )
+
+    # Layout of $WB_DATA_DIR (landing and warehouse contracts).
+    @property
+    def landing_dir(self) -> Path:
+        return self.data_dir / "landing"
+
+    @property
+    def quarantine_dir(self) -> Path:
+        return self.data_dir / "quarantine"
+
+    @property
+    def warehouse_path(self) -> Path:
+        return self.data_dir / "warehouse" / "wellbeing.duckdb"
+
+    @property
+    def exports_dir(self) -> Path:
+        return self.data_dir / "exports"
+
+    @property
+    def column_mapping_path(self) -> Path:
+        """Optional per-source column mapping a data engineer maintains (config, not code)."""
+        return self.landing_dir / "column_mapping.yml"
+
+    def require_key(self) -> str:
+        if not self.pseudonym_key:
+            raise ConfigurationError(
+                "WB_PSEUDONYM_KEY is not set: student numbers must be pseudonymised with a secret key before "
+                "anything is loaded, so nothing was loaded. Set WB_PSEUDONYM_KEY to a long random secret "
+                "(keep it the same across runs so pseudonyms stay joinable)."
+            )
+        return self.pseudonym_key
+
+    def dbt_env(self) -> dict[str, str]:
+        """What dbt needs to find the warehouse and the rules' parameters."""
+        return {
+            "WB_WAREHOUSE_PATH": str(self.warehouse_path),
+            "WB_MIN_CELL": str(self.min_cell),
+            "WB_DATA_DIR": str(self.data_dir),
+        }

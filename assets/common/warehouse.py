@@ -1,0 +1,125 @@
+"""The DuckDB warehouse file: connection, the raw and ops tables' DDL, and the upsert of raw rows.
+
+Only the pipeline writes this file (one writer at a time: DuckDB locks it). Analysts read published copies
+(see assets/exports).
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+from collections.abc import Iterator
+
+import duckdb
+
+LOAD_META = """
+    _source_file VARCHAR NOT NULL,
+    _file_sha256 VARCHAR NOT NULL,
+    _file_mtime TIMESTAMP NOT NULL,
+    _loaded_at TIMESTAMP NOT NULL
+"""
+
+#: raw tables: name -> (column DDL, natural key). docs/design.md documents them for dbt.
+RAW_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "participation_hours": (
+        """record_id VARCHAR NOT NULL, pseudo_id VARCHAR NOT NULL, programme_code VARCHAR NOT NULL,
+        location VARCHAR NOT NULL, work_date DATE NOT NULL, hours DECIMAL(8,2) NOT NULL,
+        role VARCHAR, department VARCHAR""",
+        ("record_id",),
+    ),
+    "participation_pool": (
+        """pseudo_id VARCHAR NOT NULL, programme_code VARCHAR NOT NULL, location VARCHAR NOT NULL,
+        available_from DATE NOT NULL, available_until DATE""",
+        ("pseudo_id", "available_from"),
+    ),
+    "student_counts": (
+        """quarter VARCHAR NOT NULL, programme_code VARCHAR NOT NULL, location VARCHAR NOT NULL,
+        n_students INTEGER NOT NULL""",
+        ("quarter", "programme_code", "location"),
+    ),
+    "duo_enrolment": (
+        """study_year INTEGER NOT NULL, brin VARCHAR, programme_code VARCHAR NOT NULL, programme_name VARCHAR,
+        municipality VARCHAR NOT NULL, municipality_code VARCHAR, level VARCHAR NOT NULL,
+        breakdown VARCHAR NOT NULL, measure VARCHAR NOT NULL, n_enrolled INTEGER, is_suppressed BOOLEAN NOT NULL""",
+        ("study_year", "programme_code", "municipality", "level", "breakdown", "measure"),
+    ),
+    "programme_register": (
+        """programme_code VARCHAR NOT NULL, programme_name VARCHAR NOT NULL, domain VARCHAR NOT NULL,
+        location VARCHAR NOT NULL, duo_municipality VARCHAR""",
+        ("programme_code", "location"),
+    ),
+}
+
+OPS_DDL = [
+    """CREATE TABLE IF NOT EXISTS ops.load_log (
+        source VARCHAR NOT NULL, file VARCHAR NOT NULL, file_sha256 VARCHAR NOT NULL, file_mtime TIMESTAMP,
+        status VARCHAR NOT NULL,          -- loaded | unchanged | rejected
+        rows_in_file BIGINT, rows_upserted BIGINT, message VARCHAR, run_id VARCHAR,
+        logged_at TIMESTAMP NOT NULL DEFAULT current_timestamp)""",
+    """CREATE TABLE IF NOT EXISTS ops.alerts (
+        alert_id VARCHAR NOT NULL, raised_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+        severity VARCHAR NOT NULL,        -- error | warning
+        kind VARCHAR NOT NULL,            -- rejected_file | failed_check | warning | freshness | run_failure
+        subject VARCHAR NOT NULL, source VARCHAR, file VARCHAR, check_name VARCHAR,
+        message VARCHAR NOT NULL, action VARCHAR, run_id VARCHAR, mailed_at TIMESTAMP)""",
+    """CREATE TABLE IF NOT EXISTS ops.landing_files (
+        source VARCHAR NOT NULL, file VARCHAR NOT NULL, file_sha256 VARCHAR NOT NULL,
+        file_mtime TIMESTAMP NOT NULL, status VARCHAR NOT NULL,  -- accepted | rejected
+        rows BIGINT, partitions VARCHAR[], message VARCHAR, report VARCHAR,
+        seen_at TIMESTAMP NOT NULL DEFAULT current_timestamp, PRIMARY KEY (source, file_sha256))""",
+    """CREATE TABLE IF NOT EXISTS ops.loaded_partitions (
+        source VARCHAR NOT NULL, file_sha256 VARCHAR NOT NULL, partition VARCHAR NOT NULL,
+        loaded_at TIMESTAMP NOT NULL, run_id VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS ops.check_results (
+        checked_at TIMESTAMP NOT NULL DEFAULT current_timestamp, asset VARCHAR NOT NULL,
+        check_name VARCHAR NOT NULL, passed BOOLEAN NOT NULL, severity VARCHAR, details VARCHAR,
+        run_id VARCHAR)""",
+]
+
+
+@contextmanager
+def connect(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection to the warehouse file; creates the folder and the raw/ops tables on first write."""
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path), read_only=read_only)
+    try:
+        if not read_only:
+            ensure_schema(con)
+        yield con
+    finally:
+        con.close()
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the schemas and the raw/ops tables dbt reads as sources (idempotent)."""
+    for schema in ("raw", "ops"):
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+    for name, (columns, _key) in RAW_TABLES.items():
+        con.execute(f"CREATE TABLE IF NOT EXISTS raw.{name} ({columns}, {LOAD_META})")
+    for ddl in OPS_DDL:
+        con.execute(ddl)
+
+
+def upsert(con: duckdb.DuckDBPyConnection, table: str, staged_relation: str) -> int:
+    """Upsert the rows of `staged_relation` into `raw.<table>` by the table's natural key.
+
+    Newest file wins: a staged row replaces a stored row with the same key only when its file is newer (by
+    modification time, then name); a stored row from a newer file is kept. Returns the rows written.
+    """
+    _columns, key = RAW_TABLES[table]
+    on = " AND ".join(f"t.{k} IS NOT DISTINCT FROM s.{k}" for k in key)
+    newer = "(s._file_mtime, s._source_file) >= (t._file_mtime, t._source_file)"
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _upsert AS
+            SELECT s.* FROM {staged_relation} s
+            WHERE NOT EXISTS (SELECT 1 FROM raw.{table} t WHERE {on} AND NOT {newer})"""
+    )
+    con.execute(f"DELETE FROM raw.{table} t WHERE EXISTS (SELECT 1 FROM _upsert s WHERE {on})")
+    target = [r[0] for r in con.execute(f"DESCRIBE raw.{table}").fetchall()]
+    staged = {r[0] for r in con.execute("DESCRIBE _upsert").fetchall()}
+    cols = ", ".join(f'"{c}"' for c in target if c in staged)  # extra source columns are not raw data
+    con.execute(f"INSERT INTO raw.{table} ({cols}) SELECT {cols} FROM _upsert")
+    (written,) = con.execute("SELECT count(*) FROM _upsert").fetchone()
+    con.execute("DROP TABLE _upsert")
+    return int(written)

@@ -1,0 +1,305 @@
+"""The loading rules of the landing contract, shared by every source.
+
+Two steps, so that a partitioned source reads each file once:
+
+1. `scan` finds the source's files, and for each content it has not seen (by SHA-256) reads it, validates it
+   whole, pseudonymises it and keeps the accepted rows as Parquet under `state/accepted/` – or rejects the
+   file whole: a copy and a readable report go to `quarantine/`, an alert is recorded, nothing is loaded.
+2. `load` upserts accepted rows into `raw.<table>` by natural key, newest file winning, for the requested
+   partitions (quarters, survey years) or all; each (file, partition) loads once, so re-running never
+   duplicates a row and a file loaded before loads nothing new.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from assets.common.alerts import record_alert
+from assets.common.landing_files import FileFormatError, read_landing_file
+from assets.common.pseudonym import pseudonymise
+from assets.common.settings import Settings
+from assets.common.warehouse import upsert
+from expectations.specs import STUDENT_NUMBER, SourceSpec
+from expectations.validate import ValidationResult, Violation, validate
+
+ALL = "*"  # the partition of an unpartitioned source
+SUPPORTED = (".csv", ".txt", ".xlsx", ".xlsm")
+
+
+@dataclass
+class Source:
+    """How one landing source is read: where its files are and how rows become raw rows."""
+
+    spec: SourceSpec
+    #: SQL over the typed relation (`t`) giving each row's partition key; None for unpartitioned sources
+    partition_sql: str | None = None
+    #: columns to fill from others after typing (see expectations.validate)
+    derived: dict[str, str] = field(default_factory=dict)
+    #: files directly in the folder only (students/ must not pick up students/duo/)
+    recursive: bool = False
+    #: file names to read (reference/ reads programmes.csv only); None = every supported file
+    names: tuple[str, ...] | None = None
+    #: replaces read + validate for sources with their own layout (DUO); returns (relation, result)
+    reader: Callable[[Path, duckdb.DuckDBPyConnection, Settings], tuple[str | None, ValidationResult]] | None = None
+    #: warnings after loading: (name, SQL over raw.<table> returning (what, count)) – e.g. unknown programmes
+    warnings: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+
+@dataclass
+class FileOutcome:
+    file: str
+    sha256: str
+    status: str          # accepted | unchanged | rejected | previously_rejected
+    rows: int = 0
+    message: str = ""
+    partitions: list[str] = field(default_factory=list)
+    violations: list[Violation] = field(default_factory=list)
+
+
+@dataclass
+class IngestReport:
+    source: str
+    files: list[FileOutcome] = field(default_factory=list)
+    rows_upserted: int = 0
+    partitions_loaded: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def rejected(self) -> list[FileOutcome]:
+        return [f for f in self.files if f.status == "rejected"]
+
+    def metadata(self) -> dict:
+        counts: dict[str, int] = {}
+        for f in self.files:
+            counts[f.status] = counts.get(f.status, 0) + 1
+        return {
+            "files_seen": len(self.files), **{f"files_{k}": v for k, v in sorted(counts.items())},
+            "rows_upserted": self.rows_upserted,
+            "rejected": ", ".join(f"{f.file}: {f.message}" for f in self.rejected) or "none",
+            "warnings": "; ".join(self.warnings) or "none",
+        }
+
+
+# --- discovery ----------------------------------------------------------------------------------------------
+
+
+def discover(source: Source, settings: Settings) -> list[Path]:
+    """The source's files, oldest first (by modification time, then name): later files win upserts."""
+    folder = settings.landing_dir / source.spec.landing_subdir
+    if not folder.is_dir():
+        return []
+    candidates = folder.rglob("*") if source.recursive else folder.iterdir()
+    files = [
+        p for p in candidates
+        if p.is_file() and not p.name.startswith((".", "~$"))
+        and (source.names is None or p.name.lower() in source.names)
+    ]
+    return sorted(files, key=lambda p: (p.stat().st_mtime, p.name))
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+# --- step 1: scan -------------------------------------------------------------------------------------------
+
+
+def scan(source: Source, settings: Settings, con: duckdb.DuckDBPyConnection, run_id: str | None = None,
+         today: dt.date | None = None) -> IngestReport:
+    """Validate every new file of the source; accept (cache) or reject (quarantine + alert) it whole."""
+    key = settings.require_key()
+    report = IngestReport(source.name)
+    for path in discover(source, settings):
+        rel = path.relative_to(settings.landing_dir).as_posix()
+        sha = sha256_of(path)
+        known = con.execute(
+            "SELECT status, rows, partitions, message FROM ops.landing_files WHERE source = ? AND file_sha256 = ?",
+            [source.name, sha]).fetchone()
+        if known:
+            status = "unchanged" if known[0] == "accepted" else "previously_rejected"
+            report.files.append(FileOutcome(rel, sha, status, known[1] or 0, known[3] or "", list(known[2] or [])))
+            continue
+        mtime = dt.datetime.fromtimestamp(path.stat().st_mtime)
+        outcome = _read_one(source, settings, path, rel, sha, mtime, key, today)
+        if outcome.status == "rejected":
+            report_path = quarantine(settings, path, source, outcome, outcome.violations)
+            con.execute("INSERT INTO ops.landing_files VALUES (?, ?, ?, ?, 'rejected', 0, [], ?, ?, current_timestamp)",
+                        [source.name, rel, sha, mtime, outcome.message, str(report_path)])
+            record_alert(
+                con, severity="error", kind="rejected_file", source=source.name, file=rel, run_id=run_id,
+                subject=f"Bestand afgewezen / file rejected: {rel}",
+                message=f"{rel} was rejected whole, nothing of it was loaded: {outcome.message}",
+                action=f"Read the report {report_path.name} in {settings.quarantine_dir}, correct the file and drop "
+                       "the corrected version into the landing zone; the next run loads it.")
+        else:
+            con.execute("INSERT INTO ops.landing_files VALUES (?, ?, ?, ?, 'accepted', ?, ?, NULL, NULL, current_timestamp)",
+                        [source.name, rel, sha, mtime, outcome.rows, outcome.partitions])
+        con.execute(
+            """INSERT INTO ops.load_log (source, file, file_sha256, file_mtime, status, rows_in_file, message, run_id)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+            [source.name, rel, sha, mtime, outcome.status, outcome.rows, outcome.message or None, run_id])
+        report.files.append(outcome)
+    return report
+
+
+def accepted_path(settings: Settings, source: str, sha: str) -> Path:
+    return settings.data_dir / "state" / "accepted" / source / f"{sha}.parquet"
+
+
+def _read_one(source: Source, settings: Settings, path: Path, rel: str, sha: str, mtime: dt.datetime, key: str,
+              today: dt.date | None) -> FileOutcome:
+    """Read, validate and pseudonymise one file in a private in-memory database."""
+    con = duckdb.connect()
+    try:
+        if path.suffix.lower() not in SUPPORTED:
+            raise FileFormatError(f"unsupported file type '{path.suffix}': deliver CSV (.csv) or Excel (.xlsx)")
+        if source.reader is not None:
+            typed, result = source.reader(path, con, settings)
+        else:
+            table = read_landing_file(path, con, mapping=column_mapping(settings, source.name))
+            result = validate(table, source.spec, today=today, derived=source.derived or None)
+            typed = result.typed
+        if not result.ok:
+            return FileOutcome(rel, sha, "rejected", result.rows, result.summary(), [], result.violations)
+        _pseudonymise(con, typed, source.spec, key)
+        part = source.partition_sql or f"'{ALL}'"
+        out = accepted_path(settings, source.name, sha)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_suffix(".tmp")
+        con.execute(
+            f"""COPY (SELECT t.* EXCLUDE (_row), {part} AS _partition, ? AS _source_file, ? AS _file_sha256,
+                       CAST(? AS TIMESTAMP) AS _file_mtime FROM {typed} t) TO '{tmp}' (FORMAT parquet)""",
+            [rel, sha, mtime])
+        tmp.replace(out)
+        parts = [r[0] for r in con.execute(
+            f"SELECT DISTINCT _partition FROM read_parquet('{out}') ORDER BY 1").fetchall()]
+        return FileOutcome(rel, sha, "accepted", result.rows, "", parts)
+    except FileFormatError as exc:
+        return FileOutcome(rel, sha, "rejected", 0, str(exc), [], [Violation(exc.row, "(file)", str(exc), None)])
+    except (duckdb.Error, ValueError, KeyError) as exc:
+        # Unexpected for a well-formed file; the class and first line only (no cell values reach the report).
+        message = f"the file could not be read ({exc.__class__.__name__}: {str(exc).splitlines()[0][:160]})"
+        return FileOutcome(rel, sha, "rejected", 0, message, [], [Violation(None, "(file)", message, None)])
+    finally:
+        con.close()
+
+
+def _pseudonymise(con: duckdb.DuckDBPyConnection, typed: str, spec: SourceSpec, key: str) -> None:
+    """Replace every student-number column by `pseudo_id`: HMAC per distinct number, then a join."""
+    for col in [c.name for c in spec.columns if c.kind == STUDENT_NUMBER]:
+        distinct = [r[0] for r in con.execute(f'SELECT DISTINCT "{col}" FROM {typed}').fetchall()]
+        con.execute("CREATE OR REPLACE TEMP TABLE _pseudonyms (raw VARCHAR, pseudo_id VARCHAR)")
+        con.executemany("INSERT INTO _pseudonyms VALUES (?, ?)", [(r, pseudonymise(r, key)) for r in distinct])
+        con.execute(f"""CREATE OR REPLACE TABLE {typed} AS
+                        SELECT t.* EXCLUDE ("{col}"), p.pseudo_id FROM {typed} t JOIN _pseudonyms p ON p.raw = t."{col}" """)
+        con.execute("DROP TABLE _pseudonyms")
+
+
+# --- quarantine --------------------------------------------------------------------------------------------
+
+
+def quarantine(settings: Settings, path: Path, source: Source, outcome: FileOutcome,
+               violations: list[Violation] | None = None) -> Path:
+    """Copy the rejected file to quarantine/ with a readable report beside it; returns the report's path."""
+    folder = settings.quarantine_dir
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now().strftime("%Y%m%dT%H%M%S")
+    copy = folder / f"{stamp}_{source.name}_{path.name}"
+    shutil.copy2(path, copy)
+    report = copy.with_name(copy.name + ".report.md")
+    lines = [
+        f"# Rejected: {outcome.file}",
+        "",
+        f"- source: {source.name} ({source.spec.landing_subdir})",
+        f"- file SHA-256: {outcome.sha256}",
+        f"- rejected at: {dt.datetime.now().isoformat(timespec='seconds')}",
+        f"- copy of the file: {copy.name}",
+        "",
+        "The whole file was rejected: none of its rows was loaded and everything published before stays as it was.",
+        "Correct the file and drop the corrected version into the landing zone; the next run loads it.",
+        "",
+        "## Problems",
+        "",
+        outcome.message,
+    ]
+    if violations:
+        lines += ["", "| row | column | rule | value |", "|---|---|---|---|"]
+        for v in violations:
+            value = "" if v.value is None else str(v.value).replace("|", "\\|")[:200]
+            lines.append(f"| {v.row if v.row is not None else ''} | {v.column} | {v.rule} | {value} |")
+    report.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (report.with_suffix(".json")).write_text(json.dumps({
+        "file": outcome.file, "sha256": outcome.sha256, "source": source.name, "message": outcome.message,
+        "violations": [v.__dict__ for v in (violations or [])]}, indent=2, default=str), encoding="utf-8")
+    return report
+
+
+# --- step 2: load ------------------------------------------------------------------------------------------
+
+
+def load(source: Source, settings: Settings, con: duckdb.DuckDBPyConnection, partitions: list[str] | None = None,
+         run_id: str | None = None) -> IngestReport:
+    """Upsert accepted rows of the requested partitions (None = all) that were not loaded before."""
+    report = IngestReport(source.name)
+    accepted = con.execute(
+        """SELECT file, file_sha256, partitions FROM ops.landing_files
+           WHERE source = ? AND status = 'accepted' ORDER BY file_mtime, file""", [source.name]).fetchall()
+    wanted = None if partitions is None else set(partitions)
+    for rel, sha, parts in accepted:
+        todo = [p for p in (parts or []) if wanted is None or p in wanted or p == ALL]
+        done = {r[0] for r in con.execute(
+            "SELECT partition FROM ops.loaded_partitions WHERE source = ? AND file_sha256 = ?",
+            [source.name, sha]).fetchall()}
+        todo = [p for p in todo if p not in done]
+        if not todo:
+            continue
+        path = accepted_path(settings, source.name, sha)
+        placeholders = ", ".join("?" for _ in todo)
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute(
+                f"""CREATE OR REPLACE TEMP TABLE _staged AS
+                    SELECT * EXCLUDE (_partition), current_timestamp::TIMESTAMP AS _loaded_at
+                    FROM read_parquet('{path}') WHERE _partition IN ({placeholders})""", todo)
+            written = upsert(con, source.name, "_staged")
+            con.execute("DROP TABLE _staged")
+            con.executemany("INSERT INTO ops.loaded_partitions VALUES (?, ?, ?, current_timestamp, ?)",
+                            [(source.name, sha, p, run_id) for p in todo])
+            con.execute(
+                """INSERT INTO ops.load_log (source, file, file_sha256, status, rows_upserted, message, run_id)
+                   VALUES (?, ?, ?, 'loaded', ?, ?, ?)""",
+                [source.name, rel, sha, written, "partitions " + ", ".join(todo), run_id])
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+        report.rows_upserted += written
+        report.partitions_loaded.extend(p for p in todo if p not in report.partitions_loaded)
+    for name, sql in source.warnings:
+        for what, n in con.execute(sql).fetchall():
+            text = f"{name}: {what} ({n} rows)"
+            report.warnings.append(text)
+    return report
+
+
+def column_mapping(settings: Settings, source: str) -> dict[str, str]:
+    """The per-source column mapping: shipped defaults, then the data engineer's file on top."""
+    from expectations.column_mapping import load_mapping
+
+    return load_mapping(settings, source)
