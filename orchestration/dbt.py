@@ -1,8 +1,10 @@
 """dbt inside Dagster: one `DbtProject`, one translator, the `@dbt_assets` (dbt tests become asset checks)."""
 
-from __future__ import annotations
 
 import os
+import subprocess
+import sys
+from pathlib import Path
 from collections.abc import Mapping
 from typing import Any
 
@@ -14,7 +16,29 @@ from assets.common.settings import DBT_PROJECT_DIR
 from assets.ingest.raw_assets import WRITER_POOL
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-dbt_project.prepare_if_dev()
+
+
+def ensure_manifest() -> None:
+    """(Re)build dbt's manifest when it is missing or older than the project's files (`dbt parse`, seconds).
+
+    `dagster dev` does this itself (`prepare_if_dev`); the CLI and tests call this before loading definitions.
+    """
+    manifest = dbt_project.manifest_path
+    sources = [p for d in ("models", "macros", "seeds", "tests") for p in (DBT_PROJECT_DIR / d).rglob("*") if p.is_file()]
+    sources += [DBT_PROJECT_DIR / "dbt_project.yml", DBT_PROJECT_DIR / "profiles.yml"]
+    if manifest.exists() and manifest.stat().st_mtime >= max(p.stat().st_mtime for p in sources):
+        return
+    env = {**os.environ, "WB_WAREHOUSE_PATH": os.environ.get("WB_WAREHOUSE_PATH", str(manifest.parent / "parse.duckdb"))}
+    subprocess.run([_dbt_executable(), "parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir",
+                    str(DBT_PROJECT_DIR), "--target-path", str(manifest.parent)], check=True, env=env)
+
+
+def _dbt_executable() -> str:
+    local = Path(sys.executable).with_name("dbt")
+    return str(local) if local.exists() else "dbt"
+
+
+ensure_manifest()
 
 
 class WarehouseDbtTranslator(DagsterDbtTranslator):
@@ -44,4 +68,5 @@ def warehouse_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, wa
 
 
 def dbt_resource() -> DbtCliResource:
-    return DbtCliResource(project_dir=dbt_project)
+    """dbt from this environment (the venv's `bin/`), whether or not the venv is on PATH."""
+    return DbtCliResource(project_dir=dbt_project, dbt_executable=_dbt_executable())

@@ -7,53 +7,56 @@ so nothing downstream of bad input is rebuilt.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 
 from dagster import DagsterEventType, DagsterInstance
 
 from assets.common.settings import Settings
 from assets.common.warehouse import connect
-from orchestration.partitions import quarter_partition_key, quarter_partitions
+from assets.ingest.raw_assets import held_partitions
+from orchestration.partitions import quarter_partition_key, quarter_partitions, survey_year_partitions
 
 RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
 
 
 def run_everything(settings: Settings, out: Callable[[str], None] = print) -> list[str]:
-    from orchestration.definitions import defs
+    from orchestration.definitions import defs  # builds dbt's manifest first when it is stale
 
     instance = DagsterInstance.get()
-    out("1/3 ingest: validating and loading new landing files …")
+    out("1/4 ingest: validating new landing files, loading the unpartitioned sources …")
     problems = _run(defs, "ingest_landing", instance, {})
     if problems:
         return problems
 
-    quarters = held_quarters(settings)
-    if quarters:
-        first, last = quarter_partition_key(quarters[0]), quarter_partition_key(quarters[-1])
-        last = min(last, quarter_partitions.get_last_partition_key())
-        out(f"2/3 hours: loading quarters {quarters[0]} … {quarters[-1]} in one run …")
-        problems = _run(defs, "load_participation_hours", instance, {RANGE_START: first, RANGE_END: last})
+    with connect(settings.warehouse_path) as con:
+        quarters = held_partitions(con, "participation_hours")
+        years = held_partitions(con, "survey_responses")
+    steps = [
+        ("2/4 hours", "load_participation_hours", quarters, quarter_partitions, quarter_partition_key),
+        ("3/4 survey", "load_survey_responses", years, survey_year_partitions, str),
+    ]
+    for label, job_name, held, partitions_def, to_key in steps:
+        if not held:
+            out(f"{label}: the landing zone holds none")
+            continue
+        first = max(to_key(held[0]), partitions_def.get_first_partition_key())
+        last = min(to_key(held[-1]), partitions_def.get_last_partition_key())
+        out(f"{label}: loading {held[0]} … {held[-1]} in one run …")
+        problems = _run(defs, job_name, instance, {RANGE_START: first, RANGE_END: last})
         if problems:
             return problems
-    else:
-        out("2/3 hours: the landing zone holds no hours files")
 
-    out("3/3 build: dbt build (models and tests), checks and exports …")
+    out("4/4 build: dbt build (models and tests), checks and exports …")
     return _run(defs, "build_warehouse", instance, {})
-
-
-def held_quarters(settings: Settings) -> list[str]:
-    """The quarters of every accepted hours file."""
-    with connect(settings.warehouse_path) as con:
-        rows = con.execute(
-            """SELECT DISTINCT unnest(partitions) AS q FROM ops.landing_files
-               WHERE source = 'participation_hours' AND status = 'accepted' ORDER BY q""").fetchall()
-    return [r[0] for r in rows]
 
 
 def _run(defs, job_name: str, instance: DagsterInstance, tags: dict[str, str]) -> list[str]:
     job = defs.resolve_job_def(job_name)
-    result = job.execute_in_process(instance=instance, tags=tags, raise_on_error=False)
+    # The full event log is in the Dagster instance (UI); the terminal shows warnings and our progress lines.
+    level = os.environ.get("WB_LOG_LEVEL", "WARNING").upper()
+    result = job.execute_in_process(instance=instance, tags=tags, raise_on_error=False,
+                                    run_config={"loggers": {"console": {"config": {"log_level": level}}}})
     return describe_failures(result.all_events) if not result.success else []
 
 
@@ -69,6 +72,8 @@ def describe_failures(events) -> list[str]:
                 problems.append(f"check {evaluation.check_name} on {key} failed: {text}".rstrip(": "))
         elif event.event_type == DagsterEventType.STEP_FAILURE:
             error = event.event_specific_data.error
+            while error is not None and error.cause is not None:  # the root cause says what went wrong
+                error = error.cause
             message = error.message.strip().splitlines()[0] if error and error.message else "unknown error"
             if "blocking" in message.lower() and problems:
                 continue  # the check above already says why

@@ -12,6 +12,10 @@ from collections.abc import Iterator
 
 import duckdb
 
+from expectations.survey_codebook import PART_A_ITEMS, PART_B_ITEMS
+
+SURVEY_ITEMS = (*PART_A_ITEMS, *PART_B_ITEMS)
+
 LOAD_META = """
     _source_file VARCHAR NOT NULL,
     _file_sha256 VARCHAR NOT NULL,
@@ -42,6 +46,13 @@ RAW_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
         municipality VARCHAR NOT NULL, municipality_code VARCHAR, level VARCHAR NOT NULL,
         breakdown VARCHAR NOT NULL, measure VARCHAR NOT NULL, n_enrolled INTEGER, is_suppressed BOOLEAN NOT NULL""",
         ("study_year", "programme_code", "municipality", "level", "breakdown", "measure"),
+    ),
+    "survey_responses": (
+        """survey_year INTEGER NOT NULL, response_id VARCHAR NOT NULL, pseudo_id VARCHAR NOT NULL,
+        started_at TIMESTAMP, submitted_at TIMESTAMP, finished BOOLEAN NOT NULL, programme_code VARCHAR NOT NULL,
+        location VARCHAR NOT NULL, study_year VARCHAR, gender VARCHAR, international BOOLEAN,
+        first_generation BOOLEAN, """ + ", ".join(f"{item} SMALLINT" for item in SURVEY_ITEMS),
+        ("survey_year", "response_id"),
     ),
     "programme_register": (
         """programme_code VARCHAR NOT NULL, programme_name VARCHAR NOT NULL, domain VARCHAR NOT NULL,

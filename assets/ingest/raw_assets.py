@@ -4,18 +4,16 @@ Each source gets a blocking check `files_accepted`: a rejected file fails it, so
 exports) is rebuilt in that run and what was published before stays as it was.
 """
 
-from __future__ import annotations
 
 from dagster import (
     AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetExecutionContext, AssetKey, BackfillPolicy,
     MaterializeResult, asset,
 )
 
-from assets.common.quarters import quarter_sql
 from assets.common.resource import WarehouseResource
-from assets.ingest import duo, participation, students
+from assets.ingest import duo, participation, students, survey
 from assets.ingest.engine import IngestReport, Source, load, scan
-from orchestration.partitions import FIRST_QUARTER, quarter_label, quarter_partitions
+from orchestration.partitions import quarter_label, quarter_partitions, survey_year_partitions
 
 WRITER_POOL = "duckdb_writer"  # one writer at a time: DuckDB locks the warehouse file
 FILES_ACCEPTED = "files_accepted"
@@ -70,53 +68,60 @@ raw_duo_enrolment = _unpartitioned_raw_asset(
 raw_programme_register = _unpartitioned_raw_asset(
     students.REGISTER, "Programme × location register delivered in landing/reference/ (replaces the shipped seed).")
 
-LANDING_HOURS = AssetKey(["landing", "participation_hours"])
+def _partitioned_raw_assets(source: Source, partitions_def, to_label, description: str):
+    """A scan asset (validates new files whole, records which partitions they hold) and a partitioned load."""
+    landing_key, raw_key = AssetKey(["landing", source.name]), AssetKey(["raw", source.name])
+    first = to_label(partitions_def.get_first_partition_key())
+
+    @asset(key=landing_key, group_name="raw", check_specs=[_check_spec(landing_key)], pool=WRITER_POOL,
+           kinds={"python"},
+           description=f"Validates every new {source.spec.landing_subdir} file whole, pseudonymises it and keeps "
+                       "it for loading by partition.")
+    def _scan(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+        with warehouse.connect() as con:
+            report = scan(source, warehouse.settings(), con, run_id=context.run_id)
+        held = sorted({p for f in report.files if f.status in ("accepted", "unchanged") for p in f.partitions})
+        return MaterializeResult(metadata={**report.metadata(), "partitions_held": ", ".join(held) or "none"},
+                                 check_results=[_files_check(landing_key, report)])
+
+    @asset(key=raw_key, deps=[landing_key], group_name="raw", partitions_def=partitions_def,
+           backfill_policy=BackfillPolicy.single_run(), pool=WRITER_POOL, kinds={"duckdb", "python"},
+           description=description)
+    def _load(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+        wanted = [to_label(k) for k in context.partition_keys]
+        with warehouse.connect() as con:
+            if first in wanted:  # the first partition also holds anything earlier
+                wanted += [p for p in held_partitions(con, source.name) if p < first]
+            report = load(source, warehouse.settings(), con, partitions=wanted, run_id=context.run_id)
+            per_partition = dict(con.execute(
+                f"""SELECT _partition, count(*) FROM (SELECT {source.partition_sql.replace('t.', '')} AS _partition
+                    FROM raw.{source.name}) GROUP BY 1 ORDER BY 1""").fetchall())
+        return MaterializeResult(metadata={
+            "partitions": ", ".join(wanted),
+            "rows_upserted": report.rows_upserted,
+            "rows_per_partition": {p: int(n) for p, n in per_partition.items() if p in wanted},
+        })
+
+    _scan.__name__, _load.__name__ = f"landing_{source.name}", f"raw_{source.name}"
+    return _scan, _load
 
 
-@asset(key=LANDING_HOURS, group_name="raw", check_specs=[_check_spec(LANDING_HOURS)], pool=WRITER_POOL,
-       kinds={"python"},
-       description="Validates every new hours file whole, pseudonymises it and keeps it for loading by quarter.")
-def landing_participation_hours(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
-    settings = warehouse.settings()
-    with warehouse.connect() as con:
-        report = scan(participation.HOURS, settings, con, run_id=context.run_id)
-    quarters = sorted({p for f in report.files if f.status in ("accepted", "unchanged") for p in f.partitions})
-    return MaterializeResult(
-        metadata={**report.metadata(), "quarters_held": ", ".join(quarters) or "none"},
-        check_results=[_files_check(LANDING_HOURS, report)],
-    )
+def held_partitions(con, source: str) -> list[str]:
+    """Partitions of every accepted file of a source (what `wellbeing materialize` runs)."""
+    return [r[0] for r in con.execute(
+        """SELECT DISTINCT unnest(partitions) AS p FROM ops.landing_files
+           WHERE source = ? AND status = 'accepted' ORDER BY p""", [source]).fetchall()]
 
 
-@asset(key=AssetKey(["raw", "participation_hours"]), deps=[LANDING_HOURS], group_name="raw",
-       partitions_def=quarter_partitions, backfill_policy=BackfillPolicy.single_run(), pool=WRITER_POOL,
-       kinds={"duckdb", "python"},
-       description="Timesheet lines (pseudonymised) of the quarter, upserted by record_id, newest file winning.")
-def raw_participation_hours(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
-    quarters = [quarter_label(k) for k in context.partition_keys]
-    if quarter_label(quarter_partitions.get_first_partition_key()) in quarters:
-        quarters.append("*before*")  # the first partition also holds anything earlier
-    settings = warehouse.settings()
-    with warehouse.connect() as con:
-        held = [r[0] for r in con.execute(
-            "SELECT DISTINCT unnest(partitions) FROM ops.landing_files WHERE source = 'participation_hours' "
-            "AND status = 'accepted'").fetchall()]
-        if "*before*" in quarters:
-            quarters += [q for q in held if q < FIRST_QUARTER]
-        report = load(participation.HOURS, settings, con, partitions=quarters, run_id=context.run_id)
-        placeholders = ", ".join("?" for _ in quarters)
-        rows = con.execute(
-            f"""SELECT {quarter_sql('work_date')} AS q, count(*), sum(hours)
-                FROM raw.participation_hours GROUP BY q HAVING q IN ({placeholders}) ORDER BY q""",
-            quarters).fetchall()
-    return MaterializeResult(metadata={
-        "quarters": ", ".join(q for q in quarters if q != "*before*"),
-        "rows_upserted": report.rows_upserted,
-        "rows_per_quarter": {q: int(n) for q, n, _h in rows},
-        "hours_per_quarter": {q: float(h) for q, _n, h in rows},
-    })
+landing_participation_hours, raw_participation_hours = _partitioned_raw_assets(
+    participation.HOURS, quarter_partitions, quarter_label,
+    "Timesheet lines (pseudonymised) of the quarter, upserted by record_id, newest file winning.")
+landing_survey_responses, raw_survey_responses = _partitioned_raw_assets(
+    survey.RESPONSES, survey_year_partitions, str,
+    "Survey responses (pseudonymised) of the survey year, upserted by (survey_year, response_id).")
 
-
+PARTITIONED_RAW_ASSETS = [raw_participation_hours, raw_survey_responses]
 RAW_ASSETS = [
     landing_participation_hours, raw_participation_hours, raw_participation_pool, raw_student_counts,
-    raw_duo_enrolment, raw_programme_register,
+    raw_duo_enrolment, raw_programme_register, landing_survey_responses, raw_survey_responses,
 ]
