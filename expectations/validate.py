@@ -171,7 +171,7 @@ def validate(table: LandingTable, spec: SourceSpec, today: dt.date | None = None
     for rule in spec.row_rules:
         cols = ", ".join(shown[c] for c in rule.columns)
         checks.append((", ".join(rule.columns), rule.message,
-                       f"SELECT t._row, concat_ws(' / ', {cols}) FROM {typed} t WHERE NOT coalesce({rule.condition}, FALSE)"))
+                       f"SELECT t._row, concat_ws(' / ', {cols}) FROM {typed} t WHERE NOT coalesce({rule.condition}, TRUE)"))
     key = ", ".join(f'"{k}"' for k in spec.key)
     checks.append((", ".join(spec.key), "duplicate natural key inside the file",
                    f"""SELECT t._row, concat_ws(' / ', {', '.join(shown[k] for k in spec.key)})

@@ -1,0 +1,176 @@
+"""From a hand-made landing zone through `wellbeing materialize` to the participation marts.
+
+The landing zone (values chosen so every rule shows):
+
+DUO, study year 2022 (stands for 2022-Q4 … 2023-Q3), long layout with a `<5` cell:
+    34116 Social Work, 's-Gravenhage → Den Haag: 120 (man) + 80 (vrouw) = 200
+    34145 Business Studies, Haarlem → Haarlem: 150
+    34134 Verloskunde, Groningen → Groningen: <5 (unknown)
+    21PB rows (another institution) are ignored.
+Hours, `;` + decimal comma (2023-03.csv):
+    A 0612345  34116 Den Haag 31-03-2023  4,5   last day of Q1
+    A 612345   34116 Den Haag 01-04-2023  3     first day of Q2 (same student: leading zero dropped)
+    B 700001   34145 Haarlem  10-03-2023  5
+    B 700001   34145 Haarlem  20-03-2023 -5     correction: B nets to zero in Q1 → not participated
+    C 700002   34145 Haarlem  01-02-2023  2,5
+    C 700002   34116 Den Haag 15-03-2023  3     C changed programme: latest record → Den Haag, 5.5 h
+Hours, XLSX (2023-06.xlsx):
+    D 700003   34145 Haarlem  30-06-2023  6     last day of Q2
+Pool: A 2023-02-01 … 2023-03-31 (34116 Den Haag); E 700004 from 2023-01-01, open (34116 Den Haag).
+
+Worked out by hand, 2023-Q1:
+    Den Haag: participated A, C = 2; available A, E = 2; hours 4.5 + 2.5 + 3 = 10.0; 200 students → 1.0 %
+    Haarlem: participated 0 (B nets 0); available 0; hours 5 − 5 = 0
+    institution: 2 participated, 2 available, 10.0 h, n_students 350 known
+2023-Q2:
+    Den Haag: A 3 h → 1 participated; available E → 1
+    Haarlem: D 6 h → 1 participated; available 0
+    institution: 2 participated, 1 available, 9.0 h
+Groningen's count is unknown → its row is suppressed, and since it would then be the institution's only
+suppressed child, complementary suppression also suppresses the smallest other location (Haarlem, 150).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import openpyxl
+import pytest
+
+RAW_NUMBERS = ["0612345", "612345", "700001", "700002", "700003", "700004"]
+KEY = "e2e-test-key"
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def build_landing(landing: Path) -> None:
+    _write(landing / "students/duo/ingeschrevenen_2022.csv",
+           "STUDIEJAAR;INSTELLINGSCODE_ACTUEEL;OPLEIDINGSCODE_ACTUEEL;OPLEIDINGSNAAM_ACTUEEL;GEMEENTENAAM;"
+           "GESLACHT;AANTAL_INGESCHREVENEN\n"
+           "2022;27PZ;34116;B Social Work;'s-Gravenhage;man;120\n"
+           "2022;27PZ;34116;B Social Work;'s-Gravenhage;vrouw;80\n"
+           "2022;27PZ;34145;B Business Studies;Haarlem;vrouw;150\n"
+           "2022;27PZ;34134;B Verloskunde;Groningen;vrouw;<5\n"
+           "2022;21PB;34116;B Social Work;Utrecht;man;900\n")
+    _write(landing / "participation/hours/2023-03.csv",
+           "record_id;student_number;programme_code;location;work_date;hours;role\r\n"
+           "h1;0612345;34116;Den Haag;31-03-2023;4,5;bar\r\n"
+           "h2;612345;34116;Den Haag;01-04-2023;3;bar\r\n"
+           "h3;700001;34145;Haarlem;10-03-2023;5;balie\r\n"
+           "h4;700001;34145;Haarlem;20-03-2023;-5;correctie\r\n"
+           "h5;700002;34145;Haarlem;01-02-2023;2,5;balie\r\n"
+           "h6;700002;34116;Den Haag;15-03-2023;3;balie\r\n")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["record_id", "student_number", "programme_code", "location", "work_date", "hours"])
+    ws.append(["x1", 700003, "34145", "Haarlem", dt.datetime(2023, 6, 30), 6])
+    (landing / "participation/hours").mkdir(parents=True, exist_ok=True)
+    wb.save(landing / "participation/hours/2023-06.xlsx")
+    _write(landing / "participation/pool/pool_2023Q1.csv",
+           "student_number,programme_code,location,available_from,available_until\n"
+           "0612345,34116,Den Haag,2023-02-01,2023-03-31\n"
+           "700004,34116,Den Haag,2023-01-01,\n")
+
+
+def run_materialize(data_dir: Path, **extra_env) -> subprocess.CompletedProcess:
+    env = {**os.environ, "WB_DATA_DIR": str(data_dir), "WB_PSEUDONYM_KEY": KEY, **extra_env}
+    env.pop("DAGSTER_HOME", None)
+    return subprocess.run([str(Path(sys.executable).with_name("wellbeing")), "materialize"], env=env,
+                          capture_output=True, text=True, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    data_dir = tmp_path_factory.mktemp("e2e") / "data"
+    build_landing(data_dir / "landing")
+    result = run_materialize(data_dir)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return data_dir
+
+
+def query(data_dir: Path, sql: str):
+    con = duckdb.connect(str(data_dir / "warehouse" / "wellbeing.duckdb"), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def test_institution_quarters_by_hand(built):
+    rows = query(built, """SELECT quarter, n_students, n_available, n_participated, hours_total, pct_participated,
+                                  pct_available, suppressed
+                           FROM marts.participation_institution WHERE quarter IN ('2023-Q1', '2023-Q2')
+                           ORDER BY quarter""")
+    assert [r[:5] for r in rows] == [
+        ("2023-Q1", 350, 2, 2, Decimal("10.00")),
+        ("2023-Q2", 350, 1, 2, Decimal("9.00")),
+    ]
+    assert rows[0][5] == pytest.approx(100 * 2 / 350)
+    assert rows[1][6] == pytest.approx(100 * 1 / 350)
+    assert [r[7] for r in rows] == [False, False]
+
+
+def test_locations_attribution_corrections_and_suppression(built):
+    rows = query(built, """SELECT quarter, location, n_students, n_available, n_participated, hours_total,
+                                  pct_participated, suppressed
+                           FROM marts.participation_by_location WHERE quarter IN ('2023-Q1', '2023-Q2')
+                           ORDER BY quarter, location""")
+    by_key = {(r[0], r[1]): r[2:] for r in rows}
+    assert by_key[("2023-Q1", "Den Haag")] == (200, 2, 2, Decimal("10.00"), pytest.approx(1.0), False)
+    assert by_key[("2023-Q2", "Den Haag")] == (200, 1, 1, Decimal("3.00"), pytest.approx(0.5), False)
+    # Groningen's count is unknown (<5) → suppressed; Haarlem is suppressed with it (complementary).
+    for quarter in ("2023-Q1", "2023-Q2"):
+        n_students, n_available, n_participated, hours, pct, suppressed = by_key[(quarter, "Haarlem")]
+        assert (n_students, n_available, n_participated, hours, pct, suppressed) == (150, None, None, None, None, True)
+        assert by_key[(quarter, "Groningen")][-1] is True
+        assert by_key[(quarter, "Groningen")][1:5] == (None, None, None, None)
+
+
+def test_programme_level_keeps_the_register_names(built):
+    rows = query(built, """SELECT programme_code, programme_name, domain, location, n_participated
+                           FROM marts.participation_by_programme WHERE quarter = '2023-Q1' AND location = 'Den Haag'""")
+    assert rows == [("34116", "B Social Work", "GSW", "Den Haag", 2)]
+
+
+def test_duo_count_stands_for_four_quarters(built):
+    rows = query(built, """SELECT quarter, n_students FROM marts.participation_by_location
+                           WHERE location = 'Den Haag' ORDER BY quarter""")
+    assert rows == [("2022-Q4", 200), ("2023-Q1", 200), ("2023-Q2", 200), ("2023-Q3", 200)]
+
+
+def test_no_raw_student_number_anywhere(built):
+    """Every text cell of every table, the exports and the Dagster event log: no raw number."""
+    con = duckdb.connect(str(built / "warehouse" / "wellbeing.duckdb"), read_only=True)
+    try:
+        columns = con.execute("""SELECT table_schema, table_name, column_name FROM information_schema.columns
+                                 WHERE data_type NOT IN ('DATE', 'TIMESTAMP', 'BOOLEAN')""").fetchall()
+        assert len(columns) > 50
+        for schema, table, column in columns:
+            hits = con.execute(
+                f"""SELECT count(*) FROM "{schema}"."{table}"
+                    WHERE list_has_any(regexp_extract_all(CAST("{column}" AS VARCHAR), '[0-9]+'), ?)""",
+                [RAW_NUMBERS]).fetchone()[0]
+            assert hits == 0, f"raw student number in {schema}.{table}.{column}"
+    finally:
+        con.close()
+    for path in [*built.rglob("*")]:
+        if path.is_file() and "landing" not in path.parts and path.suffix not in (".parquet", ".duckdb", ".wal"):
+            text = path.read_bytes()
+            for number in RAW_NUMBERS:
+                assert f";{number};".encode() not in text and f",{number},".encode() not in text, path
+
+
+def test_rerun_is_idempotent(built):
+    before = query(built, "SELECT count(*), sum(hours) FROM raw.participation_hours")
+    result = run_materialize(built)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert query(built, "SELECT count(*), sum(hours) FROM raw.participation_hours") == before == [(7, Decimal("19.00"))]
