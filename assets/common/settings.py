@@ -92,4 +92,5 @@ class Settings:
             "WB_WAREHOUSE_PATH": str(self.warehouse_path),
             "WB_MIN_CELL": str(self.min_cell),
             "WB_DATA_DIR": str(self.data_dir),
+            "WB_BRIN": self.brin,
         }

@@ -1,0 +1,36 @@
+{#- Reconciliation: the rows of `model` add up to the rows of `parent` (another model) per period and parent
+    group. `always_columns` (base counts, never suppressed) are compared in every group (nulls as 0);
+    `columns` where neither the parent nor any child row is suppressed. -#}
+{% test adds_up_to(model, parent, columns=[], always_columns=[], period_columns=['quarter'],
+                   parent_columns=[], suppressed='suppressed') %}
+    {%- set group_columns = period_columns + parent_columns %}
+    with children as (
+        select
+            {%- for column in group_columns %}
+            {{ column }},
+            {%- endfor %}
+            {%- for column in always_columns + columns %}
+            sum({{ column }}) as {{ column }},
+            {%- endfor %}
+            sum(case when {{ suppressed }} then 1 else 0 end) as n_suppressed
+        from {{ model }}
+        group by {{ group_columns | join(', ') }}
+    )
+    select
+        {%- for column in group_columns %}
+        coalesce(c.{{ column }}, p.{{ column }}) as {{ column }},
+        {%- endfor %}
+        c.n_suppressed
+    from children as c
+    full outer join {{ parent }} as p
+        on {% for column in group_columns %}{% if not loop.first %} and {% endif %}c.{{ column }} = p.{{ column }}{% endfor %}
+    where c.n_suppressed is null
+       or p.{{ suppressed }} is null
+    {%- for column in always_columns %}
+       or coalesce(c.{{ column }}, 0) <> coalesce(p.{{ column }}, 0)
+    {%- endfor %}
+    {%- for column in columns %}
+       or (c.n_suppressed = 0 and not p.{{ suppressed }}
+           and (c.{{ column }} <> p.{{ column }} or (c.{{ column }} is null) <> (p.{{ column }} is null)))
+    {%- endfor %}
+{% endtest %}
