@@ -25,6 +25,13 @@ $(STAMP): $(BIN)/python pyproject.toml constraints.txt
 
 install: $(STAMP) manifest
 
+# DuckDB 1.4 beside the project's 2.0 (in its own folder, never on the path): only the test that opens the
+# published copy the way BI connectors and ODBC drivers bundling 1.4 do (tests/exports) imports it.
+DUCKDB14 := $(VENV)/duckdb14/.installed
+$(DUCKDB14): $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade --no-deps --target $(VENV)/duckdb14 'duckdb==1.4.*'
+	touch $(DUCKDB14)
+
 # dagster-dbt needs dbt's manifest before the definitions load outside `dagster dev`.
 manifest: $(STAMP)
 	cd dbt_project && WB_WAREHOUSE_PATH=$(CURDIR)/.venv/parse.duckdb ../$(BIN)/dbt parse --quiet \
@@ -36,8 +43,8 @@ demo: install
 	WB_PSEUDONYM_KEY=$${WB_PSEUDONYM_KEY:-$(DEMO_KEY)} $(BIN)/wellbeing materialize
 	@$(BIN)/python -m orchestration.where
 
-test: install
-	$(BIN)/python -m pytest -n 2 -q
+test: install $(DUCKDB14)
+	$(BIN)/python -m pytest -n 2 --dist loadfile -q
 
 ui: install
 	DAGSTER_HOME=$${DAGSTER_HOME:-$(CURDIR)/data/dagster_home} WB_PSEUDONYM_KEY=$${WB_PSEUDONYM_KEY:-$(DEMO_KEY)} \

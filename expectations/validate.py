@@ -3,6 +3,10 @@
 Each rule of the spec becomes one set-based query (no Python loop over rows), so a file of millions of rows
 validates in seconds. The result is the typed table (for loading) and every violation with its spreadsheet
 row number, column, rule and offending value (student numbers masked).
+
+The source's great-expectations suite (`expectations.suites`, built from the same spec) then validates the
+same typed table; what it finds beyond the SQL checks is merged into the violations, and its summary goes
+into the quarantine report. A file is accepted only when both agree it is valid.
 """
 
 from __future__ import annotations
@@ -14,8 +18,9 @@ from assets.common.landing_files import LandingTable
 from assets.common.pseudonym import mask_sql
 from expectations.specs import (
     ANSWER, BOOLEAN, DATE, DECIMAL, EARLIEST_DATE, INTEGER, QUARTER, STUDENT_NUMBER, TEXT, TIMESTAMP,
-    Column, SourceSpec,
+    Column, RowRule, SourceSpec,
 )
+from expectations.suites import STUDENT_NUMBER_REGEX, SuiteOutcome, run_suite, text_column
 
 TRUE_WORDS = ("1", "true", "ja", "waar", "yes", "y", "j")
 FALSE_WORDS = ("0", "false", "nee", "onwaar", "no", "n")
@@ -54,6 +59,13 @@ class ValidationResult:
     rows: int = 0
     violations: list[Violation] = field(default_factory=list)
     counts: dict[tuple[str, str], int] = field(default_factory=dict)   # (column, rule) -> rows affected
+    typed_relation: str | None = None      # the typed table, also when the file is invalid
+    cells_relation: str | None = None      # typed columns beside the text they came from (for the GX suite)
+    suite: SuiteOutcome | None = None      # what the source's GX suite found
+
+    @property
+    def suite_lines(self) -> list[str]:
+        return self.suite.report_lines() if self.suite else []
 
     @property
     def ok(self) -> bool:
@@ -65,8 +77,24 @@ class ValidationResult:
         for (column, rule), n in sorted(self.counts.items(), key=lambda kv: -kv[1]):
             examples = [v for v in self.violations if v.column == column and v.rule.startswith(rule)][:limit]
             rows = ", ".join(str(v.row) for v in examples if v.row is not None)
+            if examples and not rows:  # a finding about the file, not its rows (a missing column): say it whole
+                parts.append(f"{column}: {examples[0].rule}")
+                continue
             parts.append(f"{column}: {rule} ({n} row{'s' if n != 1 else ''}{'; rows ' + rows if rows else ''})")
         return "; ".join(parts)
+
+
+def kind_label(col: Column) -> str:
+    """The rule a value of a typed column breaks when it does not parse (wording shared with the GX suite)."""
+    rule = _KIND_LABEL[col.kind]
+    if col.kind == ANSWER:
+        rule += f" (allowed: {', '.join(col.answers)})"
+    return rule
+
+
+def row_rule_holds_sql(rule: RowRule) -> str:
+    """Whether a row rule holds for a row of the typed table (a rule that cannot be evaluated, null, holds)."""
+    return f"coalesce(({rule.condition}), TRUE)"
 
 
 def _typed_expr(col: Column) -> str:
@@ -96,13 +124,36 @@ def _typed_expr(col: Column) -> str:
 
 
 def validate(table: LandingTable, spec: SourceSpec, today: dt.date | None = None,
-             derived: dict[str, str] | None = None, max_examples: int = 50) -> ValidationResult:
+             derived: dict[str, str] | None = None, max_examples: int = 50, suite: bool = True) -> ValidationResult:
     """Check `table` against `spec`; on success `result.typed` names the typed relation.
 
     `derived` maps a spec column to a SQL expression over typed columns that fills it when empty (e.g. the
-    quarter from a reference date).
+    quarter from a reference date). With `suite` (the default) the source's GX suite validates the file too.
     """
     today = today or dt.date.today()
+    result = _validate_sql(table, spec, today, derived, max_examples)
+    if suite:
+        outcome = run_suite(table.con, spec, text_relation=table.name, cells_relation=result.cells_relation,
+                            present=list(table.columns), today=today, derived=tuple(derived or ()))
+        merge_suite(result, outcome, max_examples)
+    result.typed = result.typed_relation if result.ok else None
+    return result
+
+
+def merge_suite(result: ValidationResult, outcome: SuiteOutcome, max_examples: int = 50) -> None:
+    """Add what the suite found that the SQL checks did not report for the same column(s)."""
+    result.suite = outcome
+    reported = {column for column, _rule in result.counts}
+    for failed in outcome.failed:
+        if failed.column in reported:
+            continue  # the SQL checks already name these rows, with the same rule
+        result.counts[(failed.column, failed.rule)] = failed.unexpected or 1
+        examples = failed.examples[:max_examples] or [(None, None)]
+        result.violations += [Violation(row, failed.column, failed.rule, value) for row, value in examples]
+
+
+def _validate_sql(table: LandingTable, spec: SourceSpec, today: dt.date, derived: dict[str, str] | None,
+                  max_examples: int) -> ValidationResult:
     con, name = table.con, table.name
     present = set(table.columns)
     result = ValidationResult(typed=None)
@@ -124,54 +175,60 @@ def validate(table: LandingTable, spec: SourceSpec, today: dt.date | None = None
         result.counts[("(all)", "the file has a header but no data rows")] = 1
         return result
 
-    # 1. typed table (absent optional columns are NULL; derived columns filled from typed ones)
-    selects = ", ".join(
-        f'{_typed_expr(c) if c.name in present else f"CAST(NULL AS {_SQL_TYPE[c.kind]})"} AS "{c.name}"'
-        for c in spec.columns)
+    # 1. the cells: every spec column typed, beside the text it was typed from (absent optional columns are
+    #    NULL; derived columns filled from typed ones). Every rule then reads one row, never a join back to the
+    #    text: a reader may drop rows (Qualtrics' header rows) or turn one into several (DUO's wide layout).
+    selects = []
+    for c in spec.columns:
+        selects.append(f'{_typed_expr(c) if c.name in present else f"CAST(NULL AS {_SQL_TYPE[c.kind]})"} AS "{c.name}"')
+        if c.kind not in (TEXT, STUDENT_NUMBER):
+            text = f'"{c.name}"' if c.name in present else "CAST(NULL AS VARCHAR)"
+            selects.append(f'{text} AS "{text_column(c.name)}"')
     replace = ", ".join(f'COALESCE("{c}", {e}) AS "{c}"' for c, e in (derived or {}).items())
-    typed = f"{name}_typed"
-    con.execute(f"CREATE OR REPLACE TABLE {typed} AS SELECT * {f'REPLACE ({replace})' if replace else ''} "
-                f"FROM (SELECT _row, {selects} FROM {name})")
+    cells, typed = f"{name}_cells", f"{name}_typed"
+    con.execute(f"CREATE OR REPLACE TABLE {cells} AS SELECT * {f'REPLACE ({replace})' if replace else ''} "
+                f"FROM (SELECT _row, {', '.join(selects)} FROM {name})")
+    con.execute(f"CREATE OR REPLACE TABLE {typed} AS SELECT _row, "
+                + ", ".join(f'"{c.name}"' for c in spec.columns) + f" FROM {cells}")
+    result.cells_relation, result.typed_relation = cells, typed
 
     # 2. one query per rule
     checks: list[tuple[str, str, str]] = []  # (column, rule, SQL returning _row, value)
+    base = f"FROM {cells} t"
     for col in spec.columns:
         if col.name not in present:
             continue
-        raw, val = f'r."{col.name}"', f't."{col.name}"'
+        val = f't."{col.name}"'
+        raw = val if col.kind in (TEXT, STUDENT_NUMBER) else f't."{text_column(col.name)}"'
         out = mask_sql(raw) if col.kind == STUDENT_NUMBER else raw  # what a report may show
-        base = f"FROM {name} r JOIN {typed} t USING (_row)"
         if not col.nullable and not (derived and col.name in derived):
-            checks.append((col.name, "empty", f"SELECT r._row, {out} {base} WHERE {raw} IS NULL"))
+            checks.append((col.name, "empty", f"SELECT t._row, {out} {base} WHERE {raw} IS NULL"))
         if col.kind not in (TEXT, STUDENT_NUMBER):
-            rule = _KIND_LABEL[col.kind]
-            if col.kind == ANSWER:
-                rule += f" (allowed: {', '.join(col.answers)})"
-            checks.append((col.name, rule, f"SELECT r._row, {out} {base} WHERE {raw} IS NOT NULL AND {val} IS NULL"))
+            checks.append((col.name, kind_label(col), f"SELECT t._row, {out} {base} WHERE {raw} IS NOT NULL AND {val} IS NULL"))
         if col.kind == STUDENT_NUMBER:
             checks.append((col.name, "not a plausible student number (letters and digits, at most 20)",
-                           f"SELECT r._row, {out} {base} WHERE NOT regexp_full_match({raw}, '[0-9A-Za-z]{{1,20}}')"))
+                           f"SELECT t._row, {out} {base} WHERE NOT regexp_matches({raw}, '{STUDENT_NUMBER_REGEX}')"))
         if col.minimum is not None or col.maximum is not None:
             lo = "-inf" if col.minimum is None else f"{col.minimum:g}"
             hi = "inf" if col.maximum is None else f"{col.maximum:g}"
             cond = " OR ".join(
                 ([f"{val} < {col.minimum}"] if col.minimum is not None else [])
                 + ([f"{val} > {col.maximum}"] if col.maximum is not None else []))
-            checks.append((col.name, f"outside the allowed range {lo} … {hi}", f"SELECT r._row, {out} {base} WHERE {cond}"))
+            checks.append((col.name, f"outside the allowed range {lo} … {hi}", f"SELECT t._row, {out} {base} WHERE {cond}"))
         if col.kind == DATE:
             checks.append((col.name, f"date before {EARLIEST_DATE} or after today ({today.isoformat()})",
-                           f"SELECT r._row, {out} {base} WHERE {val} < DATE '{EARLIEST_DATE}' "
+                           f"SELECT t._row, {out} {base} WHERE {val} < DATE '{EARLIEST_DATE}' "
                            f"OR {val} > DATE '{today.isoformat()}'"))
         if col.kind == TIMESTAMP:
             checks.append((col.name, f"timestamp before {EARLIEST_DATE} or after today ({today.isoformat()})",
-                           f"SELECT r._row, {out} {base} WHERE CAST({val} AS DATE) < DATE '{EARLIEST_DATE}' "
+                           f"SELECT t._row, {out} {base} WHERE CAST({val} AS DATE) < DATE '{EARLIEST_DATE}' "
                            f"OR CAST({val} AS DATE) > DATE '{today.isoformat()}'"))
     shown = {c.name: (mask_sql(f't."{c.name}"') if c.kind == STUDENT_NUMBER else f'CAST(t."{c.name}" AS VARCHAR)')
              for c in spec.columns}
     for rule in spec.row_rules:
         cols = ", ".join(shown[c] for c in rule.columns)
         checks.append((", ".join(rule.columns), rule.message,
-                       f"SELECT t._row, concat_ws(' / ', {cols}) FROM {typed} t WHERE NOT coalesce({rule.condition}, TRUE)"))
+                       f"SELECT t._row, concat_ws(' / ', {cols}) FROM {typed} t WHERE NOT {row_rule_holds_sql(rule)}"))
     key = ", ".join(f'"{k}"' for k in spec.key)
     checks.append((", ".join(spec.key), "duplicate natural key inside the file",
                    f"""SELECT t._row, concat_ws(' / ', {', '.join(shown[k] for k in spec.key)})
@@ -185,8 +242,6 @@ def validate(table: LandingTable, spec: SourceSpec, today: dt.date | None = None
         result.counts[(column, rule)] = int(n)
         for row, value in con.execute(f"SELECT * FROM ({sql}) ORDER BY 1 LIMIT {max_examples}").fetchall():
             result.violations.append(Violation(row, column, _hint(rule, value), value))
-    if not result.violations:
-        result.typed = typed
     return result
 
 

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from dagster import Definitions
 
+from assets.exports.assets import EXPORT_ASSETS
 from assets.ingest.raw_assets import RAW_ASSETS
+from expectations.checks import quality_checks
 from orchestration.dbt import warehouse_dbt_models
 from orchestration.jobs import JOBS
 from orchestration.resources import build_resources
+from orchestration.sensors import SENSORS, with_alert_hooks
 
 defs = Definitions(
-    assets=[*RAW_ASSETS, warehouse_dbt_models],
-    jobs=JOBS,
+    assets=[*RAW_ASSETS, warehouse_dbt_models, *EXPORT_ASSETS],
+    asset_checks=quality_checks(),
+    jobs=with_alert_hooks(JOBS),  # failed checks and steps become alerts within the run
+    sensors=SENSORS,
     resources=build_resources(),
 )

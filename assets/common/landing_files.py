@@ -47,6 +47,12 @@ class LandingTable:
         return int(self.con.execute(f"SELECT count(*) FROM {self.name}").fetchone()[0])
 
 
+def ident(name: str) -> str:
+    """A column name from a delivered file as a SQL identifier: quoted, embedded quotes doubled, so a header
+    can never be read as SQL."""
+    return '"' + str(name).replace('"', '""') + '"'
+
+
 def normalise_column_name(name: object) -> str:
     """Case-insensitive, trimmed; inner white space becomes `_` (DUO's old files say `BRIN NUMMER ACTUEEL`)."""
     text = "" if name is None else str(name)
@@ -233,7 +239,7 @@ def _read_xlsx(path: Path, con: duckdb.DuckDBPyConnection, name: str) -> Landing
 def _finish(con, name, source_cols, file_format, delimiter) -> LandingTable:
     normalised = [normalise_column_name(c) for c in source_cols]
     select = ", ".join(
-        f'NULLIF(TRIM(CAST("{src}" AS VARCHAR)), \'\') AS "{dst}"' for src, dst in zip(source_cols, normalised)
+        f"NULLIF(TRIM(CAST({ident(src)} AS VARCHAR)), '') AS {ident(dst)}" for src, dst in zip(source_cols, normalised)
     )
     # rowid follows insertion order, i.e. file order: +2 makes it the row number a spreadsheet shows.
     con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT rowid + 2 AS _row, {select} FROM {name}_src")
@@ -246,7 +252,7 @@ def _apply_mapping(table: LandingTable, mapping: dict[str, str]) -> None:
     wanted = {normalise_column_name(k): normalise_column_name(v) for k, v in mapping.items()}
     renames = {c: wanted[c] for c in table.columns if c in wanted and wanted[c] not in table.columns}
     for src, dst in renames.items():
-        table.con.execute(f'ALTER TABLE {table.name} RENAME COLUMN "{src}" TO "{dst}"')
+        table.con.execute(f"ALTER TABLE {table.name} RENAME COLUMN {ident(src)} TO {ident(dst)}")
     table.columns = [renames.get(c, c) for c in table.columns]
 
 
@@ -255,7 +261,7 @@ def _skip_qualtrics_header_rows(table: LandingTable) -> None:
     cols = [c for c in table.columns]
     if not cols:
         return
-    probe = " OR ".join(f"\"{c}\" LIKE '{{\"ImportId\"%'" for c in cols)
+    probe = " OR ".join(f"{ident(c)} LIKE '{{\"ImportId\"%'" for c in cols)
     hit = table.con.execute(f"SELECT min(_row) FROM {table.name} WHERE _row <= 3 AND ({probe})").fetchone()[0]
     if hit == 3:
         table.con.execute(f"DELETE FROM {table.name} WHERE _row IN (2, 3)")

@@ -6,7 +6,9 @@ location builds the instance in `orchestration/resources.py`.
 
 from __future__ import annotations
 
+import dataclasses
 import os
+from pathlib import Path
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -25,7 +27,7 @@ class WarehouseResource(ConfigurableResource):
     def settings(self) -> Settings:
         settings = Settings.from_env()
         if self.data_dir:
-            settings = Settings(**{**settings.__dict__, "data_dir": os.path.abspath(self.data_dir)})
+            settings = dataclasses.replace(settings, data_dir=Path(os.path.abspath(self.data_dir)))
         return settings
 
     @contextmanager

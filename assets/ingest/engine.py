@@ -66,6 +66,7 @@ class FileOutcome:
     message: str = ""
     partitions: list[str] = field(default_factory=list)
     violations: list[Violation] = field(default_factory=list)
+    suite: list[str] = field(default_factory=list)  # what the source's GX suite found (report lines)
 
 
 @dataclass
@@ -143,10 +144,11 @@ def scan(source: Source, settings: Settings, con: duckdb.DuckDBPyConnection, run
                         [source.name, rel, sha, mtime, outcome.message, str(report_path)])
             record_alert(
                 con, severity="error", kind="rejected_file", source=source.name, file=rel, run_id=run_id,
-                subject=f"Bestand afgewezen / file rejected: {rel}",
-                message=f"{rel} was rejected whole, nothing of it was loaded: {outcome.message}",
-                action=f"Read the report {report_path.name} in {settings.quarantine_dir}, correct the file and drop "
-                       "the corrected version into the landing zone; the next run loads it.")
+                settings=settings, subject=f"Bestand afgewezen: {rel}",
+                message=f"{rel} is in zijn geheel afgewezen; er is niets van geladen. {outcome.message}",
+                action=f"Lees het rapport {report_path.name} in {settings.quarantine_dir} (rijnummers, kolom, regel, "
+                       "waarde), laat de bron het bestand verbeteren en zet de verbeterde versie in de landing "
+                       "zone; de volgende run laadt die.")
         else:
             con.execute("INSERT INTO ops.landing_files VALUES (?, ?, ?, ?, 'accepted', ?, ?, NULL, NULL, current_timestamp)",
                         [source.name, rel, sha, mtime, outcome.rows, outcome.partitions])
@@ -176,7 +178,8 @@ def _read_one(source: Source, settings: Settings, path: Path, rel: str, sha: str
             result = validate(table, source.spec, today=today, derived=source.derived or None)
             typed = result.typed
         if not result.ok:
-            return FileOutcome(rel, sha, "rejected", result.rows, result.summary(), [], result.violations)
+            return FileOutcome(rel, sha, "rejected", result.rows, result.summary(), [], result.violations,
+                               result.suite_lines)
         _pseudonymise(con, typed, source.spec, key)
         part = source.partition_sql or f"'{ALL}'"
         out = accepted_path(settings, source.name, sha)
@@ -243,10 +246,13 @@ def quarantine(settings: Settings, path: Path, source: Source, outcome: FileOutc
         for v in violations:
             value = "" if v.value is None else str(v.value).replace("|", "\\|")[:200]
             lines.append(f"| {v.row if v.row is not None else ''} | {v.column} | {v.rule} | {value} |")
+    if outcome.suite:
+        lines += ["", "## Expectation suite", "", *outcome.suite]
     report.write_text("\n".join(lines) + "\n", encoding="utf-8")
     (report.with_suffix(".json")).write_text(json.dumps({
         "file": outcome.file, "sha256": outcome.sha256, "source": source.name, "message": outcome.message,
-        "violations": [v.__dict__ for v in (violations or [])]}, indent=2, default=str), encoding="utf-8")
+        "violations": [v.__dict__ for v in (violations or [])], "suite": outcome.suite}, indent=2, default=str),
+        encoding="utf-8")
     return report
 
 

@@ -1,0 +1,153 @@
+"""Dagster assets of the exports (warehouse contract, "Exports").
+
+Each export depends on the dbt mart assets `marts/<table>` it reads (found in dbt's manifest, so new marts
+join by themselves). A failed dbt test fails the dbt step and a failed blocking check on a mart stops
+everything downstream: the exports are then not rewritten, and what was published before stays as it was.
+Every file is swapped in whole (publish.py), so a reader never sees a half-written one.
+"""
+
+from pathlib import Path
+
+from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
+from dagster_dbt import DbtCliResource
+from matplotlib.figure import Figure
+
+from assets.common.resource import WarehouseResource
+from assets.exports import charts
+from assets.exports.catalog import TableDoc, table_docs, tables_in
+from assets.exports.dbt_docs import generate_docs
+from assets.exports.publish import Publication
+from assets.exports.tables import DICTIONARY_NAME, export_table, write_data_dictionary, write_duckdb_copy
+from assets.ingest.raw_assets import WRITER_POOL
+from orchestration.dbt import dbt_project, warehouse_dbt_models
+
+GROUP = "exports"
+MARTS, RESTRICTED = "marts", "restricted"
+COPY_NAME = "wellbeing_marts.duckdb"
+CHART_DPI = 120        # the PNG files
+PREVIEW_DPI = 60       # the previews inlined in the asset's metadata (Dagster UI)
+
+
+def _model_keys(schema: str) -> list[AssetKey]:
+    return sorted((key for key in warehouse_dbt_models.keys if key.path[0] == schema), key=lambda k: k.path)
+
+
+MARTS_KEYS = _model_keys(MARTS)
+RESTRICTED_KEYS = _model_keys(RESTRICTED)
+
+
+def _marts(*tables: str) -> list[AssetKey]:
+    """The mart keys of these tables that dbt has; all marts while none of them exists yet (so the asset still
+    runs after the marts and says that there is nothing to export)."""
+    return [key for key in MARTS_KEYS if key.path[-1] in tables] or MARTS_KEYS
+
+
+def _exported_tables(context: AssetExecutionContext, con, schema: str, docs: dict[str, TableDoc]) -> list[str]:
+    """Tables of `schema` built by a dbt model of the current project (and so gated by its tests and checks);
+    a leftover table of a removed model is not exported."""
+    present = tables_in(con, schema)
+    leftovers = [t for t in present if t not in docs]
+    if leftovers:
+        context.log.warning(f"not exported, no dbt model builds them (leftovers?): "
+                            f"{', '.join(f'{schema}.{t}' for t in leftovers)}")
+    return [t for t in present if t in docs]
+
+
+def _table_exports(context: AssetExecutionContext, warehouse: WarehouseResource, schema: str,
+                   folder: Path, dictionary: bool) -> MaterializeResult:
+    docs = table_docs(dbt_project.manifest_path, schema)
+    with warehouse.connect() as con, Publication(folder, prune=["*.parquet", "*.csv"]) as publication:
+        tables = _exported_tables(context, con, schema, docs)
+        rows = {table: export_table(con, schema, table, docs.get(table), publication) for table in tables}
+        if dictionary:
+            write_data_dictionary(con, schema, tables, docs, publication.temp(DICTIONARY_NAME), rows)
+    if not tables:  # expected for restricted until its models exist; for marts a sign of trouble
+        (context.log.warning if schema == MARTS else context.log.info)(f"schema {schema} holds no table to export")
+    return MaterializeResult(metadata={
+        "path": MetadataValue.path(str(folder)),
+        "tables": len(tables),
+        "rows": MetadataValue.json(rows),
+        "files": MetadataValue.json([path.name for path in publication.published]),
+    })
+
+
+@asset(key=AssetKey([GROUP, "bi_tables"]), deps=MARTS_KEYS, group_name=GROUP, pool=WRITER_POOL,
+       kinds={"parquet", "csv"},
+       description="exports/bi/<table>.parquet (Power BI, dbt's descriptions in the field metadata) and "
+                   "<table>.csv (Excel, Dutch locale) for every marts table, and DATA_DICTIONARY.md.")
+def bi_tables(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+    return _table_exports(context, warehouse, MARTS, warehouse.settings().exports_dir / "bi", dictionary=True)
+
+
+@asset(key=AssetKey([GROUP, "bi_duckdb"]), deps=MARTS_KEYS, group_name=GROUP, pool=WRITER_POOL,
+       kinds={"duckdb"},
+       description="exports/bi/wellbeing_marts.duckdb: the marts schema only, in DuckDB 1.4's storage format, "
+                   "for analysts' SQL; swapped in whole, so an open connection keeps the old copy.")
+def bi_duckdb(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+    folder = warehouse.settings().exports_dir / "bi"
+    docs = table_docs(dbt_project.manifest_path, MARTS)
+    with warehouse.connect() as con, Publication(folder) as publication:
+        tables = _exported_tables(context, con, MARTS, docs)
+        write_duckdb_copy(con, MARTS, tables, docs, publication.temp(COPY_NAME))
+    return MaterializeResult(metadata={"path": MetadataValue.path(str(folder / COPY_NAME)), "tables": len(tables),
+                                       "size_bytes": (folder / COPY_NAME).stat().st_size})
+
+
+@asset(key=AssetKey([GROUP, "restricted"]), deps=RESTRICTED_KEYS or MARTS_KEYS, group_name=GROUP,
+       pool=WRITER_POOL, kinds={"parquet", "csv"},
+       description="exports/restricted/<table>.parquet and .csv for the restricted.* tables (individual "
+                   "feedback), apart from the BI exports. Never in exports/bi.")
+def restricted_tables(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+    return _table_exports(context, warehouse, RESTRICTED, warehouse.settings().exports_dir / "restricted",
+                          dictionary=False)
+
+
+@asset(key=AssetKey([GROUP, "dbt_docs"]), deps=MARTS_KEYS + RESTRICTED_KEYS, group_name=GROUP, pool=WRITER_POOL,
+       kinds={"dbt"},
+       description="exports/docs/: dbt's documentation site (index.html opens from a file share), "
+                   "manifest.json and catalog.json.")
+def dbt_docs(context: AssetExecutionContext, warehouse: WarehouseResource, dbt: DbtCliResource) -> MaterializeResult:
+    folder = warehouse.settings().exports_dir / "docs"
+    files = generate_docs(warehouse.settings(), folder, dbt.dbt_executable, Path(dbt.project_dir),
+                          Path(dbt.profiles_dir or dbt.project_dir))
+    return MaterializeResult(metadata={"path": MetadataValue.path(str(folder / "index.html")),
+                                       "files": MetadataValue.json([f.name for f in files])})
+
+
+def _publish_charts(context: AssetExecutionContext, figures: dict[str, Figure], folder: Path,
+                    prune: str) -> MaterializeResult:
+    with Publication(folder, prune=[prune]) as publication:
+        for name, figure in figures.items():
+            figure.savefig(publication.temp(f"{name}.png"), format="png", dpi=CHART_DPI)
+    metadata = {"path": MetadataValue.path(str(folder)), "charts": MetadataValue.json(sorted(f"{n}.png" for n in figures))}
+    for name, figure in figures.items():
+        metadata[name] = MetadataValue.md(charts.markdown_image(figure, charts.figure_title(figure), PREVIEW_DPI))
+    context.log.info(f"{len(figures)} charts written to {folder}")
+    return MaterializeResult(metadata=metadata)
+
+
+@asset(key=AssetKey([GROUP, "participation_charts"]),
+       deps=_marts("participation_institution", "participation_by_location", "participation_by_domain"),
+       group_name=GROUP, pool=WRITER_POOL, kinds={"matplotlib"},
+       description="exports/charts/participation_by_location.png, participation_by_domain.png (the latest "
+                   "complete calendar year, per quarter, participated beside available) and "
+                   "participation_trend.png (the institution over all quarters).")
+def participation_charts(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+    settings = warehouse.settings()
+    with warehouse.connect() as con:
+        figures = charts.participation_charts(con, settings.min_cell, log=context.log.warning)
+    return _publish_charts(context, figures, settings.exports_dir / "charts", "participation_*.png")
+
+
+@asset(key=AssetKey([GROUP, "wellbeing_charts"]), deps=_marts("wellbeing_indicators"), group_name=GROUP,
+       pool=WRITER_POOL, kinds={"matplotlib"},
+       description="exports/charts/wellbeing_<indicator>.png: per indicator the trend over the survey years, "
+                   "the institution and each location, with 95 % confidence intervals; suppressed cells marked.")
+def wellbeing_charts(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+    settings = warehouse.settings()
+    with warehouse.connect() as con:
+        figures = charts.wellbeing_charts(con, settings.min_cell, log=context.log.warning)
+    return _publish_charts(context, figures, settings.exports_dir / "charts", "wellbeing_*.png")
+
+
+EXPORT_ASSETS = [bi_tables, bi_duckdb, restricted_tables, dbt_docs, participation_charts, wellbeing_charts]

@@ -1,0 +1,125 @@
+"""Table exports: Parquet (Power BI) and CSV (Dutch Excel) per table, the data dictionary, the DuckDB copy.
+
+Functions take an open warehouse connection and a `Publication` (publish.py): they write temporary files,
+and the caller's publication swaps them in together.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from assets.exports.catalog import TableDoc, column_types
+from assets.exports.csv_dialect import open_csv, write_csv
+from assets.exports.publish import Publication
+
+#: The DuckDB storage format of the published copy: what DuckDB 1.4 clients (ODBC, BI connectors) open.
+COPY_STORAGE_VERSION = "v1.4.0"
+DICTIONARY_NAME = "DATA_DICTIONARY.md"
+
+
+def _quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def read_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> pa.Table:
+    """The whole table in a stable row order (so exports of unchanged data are identical)."""
+    return con.sql(f"SELECT * FROM {_quote(schema)}.{_quote(table)} ORDER BY ALL").to_arrow_table()
+
+
+def with_descriptions(arrow: pa.Table, doc: TableDoc | None, source: str) -> pa.Table:
+    """Attach dbt's descriptions: field metadata `description`, schema metadata `table`, `description`, `grain`."""
+    doc = doc or TableDoc(schema="", name="")
+    fields = [f.with_metadata({"description": doc.columns[f.name]}) if doc.columns.get(f.name) else f
+              for f in arrow.schema]
+    meta = {"table": source, "description": doc.description, "grain": ", ".join(doc.grain)}
+    schema = pa.schema(fields, metadata={k: v for k, v in meta.items() if v})
+    return pa.Table.from_arrays(arrow.columns, schema=schema)
+
+
+def _rows(arrow: pa.Table) -> Iterator[tuple]:
+    for batch in arrow.to_batches(max_chunksize=10_000):
+        yield from zip(*(column.to_pylist() for column in batch.columns))
+
+
+def export_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, doc: TableDoc | None,
+                 publication: Publication) -> int:
+    """`<table>.parquet` and `<table>.csv` (the one CSV dialect) into the publication; returns the row count."""
+    arrow = with_descriptions(read_table(con, schema, table), doc, f"{schema}.{table}")
+    pq.write_table(arrow, publication.temp(f"{table}.parquet"), compression="snappy")
+    with open_csv(publication.temp(f"{table}.csv")) as fh:
+        write_csv(fh, arrow.column_names, _rows(arrow))
+    return arrow.num_rows
+
+
+def write_data_dictionary(con: duckdb.DuckDBPyConnection, schema: str, tables: Sequence[str],
+                          docs: dict[str, TableDoc], path: Path, rows: dict[str, int]) -> None:
+    """Markdown: per table its description, grain, relationships (the star schema) and columns."""
+    lines = [
+        f"# Data dictionary: schema `{schema}`",
+        "",
+        f"Generated {dt.date.today().isoformat()} from the dbt documentation of the warehouse. Files per table: "
+        "`<table>.parquet` (Power BI; descriptions are in the Parquet field metadata), `<table>.csv` (Excel, "
+        "Dutch locale: UTF-8 with BOM, `;`, decimal comma, ISO dates, booleans WAAR/ONWAAR, text starting with "
+        "`= + - @` prefixed with `'`), and the same tables in `wellbeing_marts.duckdb` (schema `marts`).",
+        "",
+        "Suppressed cells (`suppressed` = true) are empty, never zero: their base count was below the "
+        "disclosure threshold, or they were withheld so that no suppressed value can be recovered by subtraction.",
+        "",
+        "| table | rows | grain | description |",
+        "|---|---:|---|---|",
+    ]
+    for table in tables:
+        doc = docs.get(table) or TableDoc(schema=schema, name=table)
+        lines.append(f"| [`{table}`](#{table}) | {rows.get(table, 0):,} | {_cell(', '.join(doc.grain))} | "
+                     f"{_cell(doc.description)} |")
+    for table in tables:
+        doc = docs.get(table) or TableDoc(schema=schema, name=table)
+        lines += ["", f"## {table}", ""]
+        if doc.description:
+            lines += [doc.description, ""]
+        lines.append(f"- **Grain:** {doc.grain_text or 'not declared'}")
+        for column, to_table, to_column in doc.relationships:
+            lines.append(f"- **Relationship:** `{column}` → `{to_table}.{to_column}` (many-to-one)")
+        lines += ["", "| column | type | description |", "|---|---|---|"]
+        for column, data_type in column_types(con, schema, table):
+            key = " (key)" if column in doc.grain else ""
+            lines.append(f"| `{column}`{key} | {data_type} | {_cell(doc.columns.get(column, ''))} |")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def write_duckdb_copy(con: duckdb.DuckDBPyConnection, schema: str, tables: Sequence[str],
+                      docs: dict[str, TableDoc], path: Path) -> None:
+    """A DuckDB file holding only `schema` (its tables, with dbt's descriptions as comments), written in the
+    storage format DuckDB 1.4 opens. `path` must not exist (a publication's temporary name)."""
+    alias = "wb_published_copy"
+    con.execute(f"ATTACH {_literal(str(path))} AS {alias} (STORAGE_VERSION {_literal(COPY_STORAGE_VERSION)})")
+    try:
+        con.execute(f"CREATE SCHEMA {alias}.{_quote(schema)}")
+        for table in tables:
+            target = f"{alias}.{_quote(schema)}.{_quote(table)}"
+            con.execute(f"CREATE TABLE {target} AS SELECT * FROM {_quote(schema)}.{_quote(table)} ORDER BY ALL")
+            doc = docs.get(table)
+            if doc is None:
+                continue
+            if doc.description:
+                con.execute(f"COMMENT ON TABLE {target} IS {_literal(doc.description)}")
+            present = {c for c, _ in column_types(con, schema, table)}
+            for column, description in doc.columns.items():
+                if description and column in present:
+                    con.execute(f"COMMENT ON COLUMN {target}.{_quote(column)} IS {_literal(description)}")
+    finally:
+        con.execute(f"DETACH {alias}")

@@ -1,0 +1,174 @@
+"""Helpers of the export tests: a warehouse built by the real pipeline on a small hand-made landing zone, small
+marts written directly for unit tests, and a reader that opens a CSV the way Dutch Excel does.
+
+The landing zone (values chosen so every export rule shows):
+    register: 34116 B Social Work (GSW) in Delft and Haarlem; 30022 `=Food+Tech` (AFL, Delft);
+              30023 `-Min Opleiding` (AFL, Haarlem); 50001 `@Klein +Plus` (TOI, Alkmaar)
+    counts:   2023-Q1 … 2024-Q1 (2023 is the latest complete calendar year): Delft 120 + 60, Haarlem 80 + 5,
+              Alkmaar 6 → Alkmaar is suppressed (< 10), Haarlem with it (complement); domain TOI likewise
+    hours and pool: 60 students, seeded, in 2023.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+import os
+import random
+import re
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+
+KEY = "exports-test-key"
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+QUARTERS = ["2023-Q1", "2023-Q2", "2023-Q3", "2023-Q4", "2024-Q1"]
+PROGRAMMES = [("34116", "Delft", 120), ("34116", "Haarlem", 80), ("30022", "Delft", 60), ("30023", "Haarlem", 5),
+              ("50001", "Alkmaar", 6)]
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def build_landing(landing: Path) -> None:
+    _write(landing / "reference/programmes.csv",
+           "programme_code,programme_name,domain,location,duo_municipality\n"
+           "34116,B Social Work,GSW,Delft,Delft\n34116,B Social Work,GSW,Haarlem,Haarlem\n"
+           "30022,=Food+Tech,AFL,Delft,Delft\n30023,-Min Opleiding,AFL,Haarlem,Haarlem\n"
+           "50001,@Klein +Plus,TOI,Alkmaar,Alkmaar\n")
+    add_counts(landing, QUARTERS, "counts.csv")
+    rnd = random.Random(1)
+    hours = ["record_id;student_number;programme_code;location;work_date;hours"]
+    pool = ["student_number,programme_code,location,available_from,available_until"]
+    for s in range(60):
+        code, location, _ = PROGRAMMES[s % 4]
+        pool.append(f"{100000 + s},{code},{location},2023-0{1 + s % 6}-01,")
+        if s % 2 == 0:
+            for month in (2, 5, 8, 11):
+                if rnd.random() < 0.7:
+                    hours.append(f"r{s}-{month};{100000 + s};{code};{location};{10 + month % 3}-{month:02d}-2023;"
+                                 f"{rnd.choice(['4', '7,5', '2,25'])}")
+    _write(landing / "participation/hours/uren_2023.csv", "\n".join(hours) + "\n")
+    _write(landing / "participation/pool/pool.csv", "\n".join(pool) + "\n")
+
+
+def add_counts(landing: Path, quarters: list[str], name: str) -> None:
+    lines = ["quarter,programme_code,location,n_students"]
+    lines += [f"{q},{code},{location},{n}" for q in quarters for code, location, n in PROGRAMMES]
+    _write(landing / "students" / name, "\n".join(lines) + "\n")
+
+
+def run_materialize(data_dir: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "WB_DATA_DIR": str(data_dir), "WB_PSEUDONYM_KEY": KEY,
+           "DAGSTER_HOME": str(data_dir / "dagster_home")}
+    return subprocess.run([str(Path(sys.executable).with_name("wellbeing")), "materialize"], env=env,
+                          capture_output=True, text=True, timeout=900)
+
+
+def marts_of(data_dir: Path) -> list[str]:
+    con = duckdb.connect(str(data_dir / "warehouse" / "wellbeing.duckdb"), read_only=True)
+    try:
+        return [r[0] for r in con.execute("""SELECT table_name FROM information_schema.tables
+                                             WHERE table_schema = 'marts' ORDER BY 1""").fetchall()]
+    finally:
+        con.close()
+
+
+# --- small marts written directly ------------------------------------------------------------------------
+
+UNIT_MARTS = {
+    "participation_institution": """
+        SELECT * FROM (VALUES
+          ('2023-Q1', DATE '2023-01-01', 400, 40, 20, 55.50::DECIMAL(18,2), 10.0, 5.0, false),
+          ('2023-Q2', DATE '2023-04-01', 400, 44, 22, 60.25::DECIMAL(18,2), 11.0, 5.5, false),
+          ('2023-Q3', DATE '2023-07-01', 400, 48, 16, 40.00::DECIMAL(18,2), 12.0, 4.0, false),
+          ('2023-Q4', DATE '2023-10-01', 400, 52, 24, 70.00::DECIMAL(18,2), 13.0, 6.0, false),
+          ('2024-Q1', DATE '2024-01-01', 5, NULL, NULL, NULL, NULL, NULL, true))
+        t(quarter, quarter_start, n_students, n_available, n_participated, hours_total, pct_available,
+          pct_participated, suppressed)""",
+    "participation_by_location": """
+        SELECT quarter, quarter_start, location, n_students,
+               CASE WHEN NOT suppressed THEN n_available END AS n_available,
+               CASE WHEN NOT suppressed THEN n_participated END AS n_participated,
+               CASE WHEN NOT suppressed THEN hours_total END AS hours_total,
+               CASE WHEN NOT suppressed THEN 100.0 * n_available / n_students END AS pct_available,
+               CASE WHEN NOT suppressed THEN 100.0 * n_participated / n_students END AS pct_participated,
+               suppressed
+        FROM (VALUES
+          ('2023-Q1', DATE '2023-01-01', 'Delft', 300, 30, 15, 40.5::DECIMAL(18,2), false),
+          ('2023-Q1', DATE '2023-01-01', 'Haarlem', 94, 10, 5, 15.0::DECIMAL(18,2), false),
+          ('2023-Q1', DATE '2023-01-01', '=Den Haag', 6, 0, 0, 0.0::DECIMAL(18,2), true),
+          ('2023-Q2', DATE '2023-04-01', 'Delft', 300, 33, 16, 45.0::DECIMAL(18,2), false),
+          ('2023-Q2', DATE '2023-04-01', 'Haarlem', 94, 11, 6, -2.25::DECIMAL(18,2), true),
+          ('2023-Q2', DATE '2023-04-01', '=Den Haag', 6, 0, 0, 0.0::DECIMAL(18,2), true))
+        t(quarter, quarter_start, location, n_students, n_available, n_participated, hours_total, suppressed)""",
+    "dim_location": """
+        SELECT * FROM (VALUES ('Delft', true), ('Haarlem', true), ('=Den Haag', false),
+                              ('+31 Campus', false), ('@home', false), ('-min', false), ('a;b "c"', false))
+        t(location, is_registered)""",
+}
+
+
+def write_unit_marts(path: Path, tables: dict[str, str] | None = None, schema: str = "marts") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path))
+    try:
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+        for name, sql in (UNIT_MARTS if tables is None else tables).items():
+            con.execute(f"CREATE OR REPLACE TABLE {schema}.{name} AS {sql}")
+    finally:
+        con.close()
+    return path
+
+
+# --- reading a CSV as Dutch Excel does -------------------------------------------------------------------
+
+NUMBER = re.compile(r"^-?\d+(,\d+)?$")
+NUMERIC_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "FLOAT", "DOUBLE", "DECIMAL", "REAL",
+                 "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT")
+
+
+def read_excel_csv(path: Path) -> tuple[list[str], list[list[str]]]:
+    """Header and rows as Excel (Dutch locale) splits the file: BOM → UTF-8, `;` between fields."""
+    raw = path.read_bytes()
+    assert raw.startswith(codecs.BOM_UTF8), f"{path.name}: no BOM, Excel would read it as Windows-1252"
+    rows = list(csv.reader(io.StringIO(raw[len(codecs.BOM_UTF8):].decode("utf-8"), newline=""), delimiter=";"))
+    return rows[0], rows[1:]
+
+
+def excel_value(cell: str, duckdb_type: str):
+    """The value Dutch Excel gives a cell of a column of this type (decimal comma, ISO date, WAAR/ONWAAR).
+
+    Fails when Excel would not read the cell as the column's type (a dot or exponent in a number, …)."""
+    if cell == "":
+        return None
+    kind = duckdb_type.upper()
+    if kind.startswith(NUMERIC_TYPES):
+        assert NUMBER.match(cell), f"{cell!r} is not a number for Dutch Excel"
+        return Decimal(cell.replace(",", "."))
+    if kind == "DATE":
+        return dt.date.fromisoformat(cell)
+    if kind.startswith("TIMESTAMP"):
+        return dt.datetime.fromisoformat(cell)
+    if kind == "BOOLEAN":
+        assert cell in ("WAAR", "ONWAAR"), cell
+        return cell == "WAAR"
+    return cell
+
+
+def as_excel_expects(value):
+    """A warehouse value the way the CSV must show it (numbers exact, text neutralised)."""
+    if isinstance(value, str):
+        return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    if isinstance(value, int) and not isinstance(value, bool):
+        return Decimal(value)
+    return value

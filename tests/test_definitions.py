@@ -1,0 +1,85 @@
+"""The code location loads, and its asset graph is the one we mean: a change to it shows up here."""
+
+from __future__ import annotations
+
+import pytest
+from dagster import AssetKey
+from dagster._core.definitions.backfill_policy import BackfillPolicyType
+
+from orchestration.definitions import defs
+from orchestration.partitions import quarter_label, quarter_partition_key, quarter_partitions, survey_year_partitions
+
+ASSETS = {
+    "landing/participation_hours", "landing/survey_responses",
+    "raw/participation_hours", "raw/participation_pool", "raw/student_counts", "raw/duo_enrolment",
+    "raw/programme_register", "raw/survey_responses",
+    "reference/programmes", "reference/location_aliases",
+    "staging/stg_participation__hours", "staging/stg_participation__pool", "staging/stg_reference__programmes",
+    "staging/stg_students__counts", "staging/stg_students__duo_enrolment", "staging/stg_survey__responses",
+    "marts/participation_institution", "marts/participation_by_location", "marts/participation_by_domain",
+    "marts/participation_by_programme", "marts/dim_quarter", "marts/dim_location", "marts/dim_domain",
+    "marts/dim_programme", "marts/wellbeing_indicators", "marts/wellbeing_by_participation",
+    "restricted/student_feedback",
+    "exports/bi_tables", "exports/bi_duckdb", "exports/restricted", "exports/dbt_docs",
+    "exports/participation_charts", "exports/wellbeing_charts",
+}
+
+
+@pytest.fixture(scope="module")
+def graph():
+    return defs.resolve_asset_graph()
+
+
+def keys(graph) -> set[str]:
+    return {k.to_user_string() for k in graph.get_all_asset_keys()}
+
+
+def test_every_contract_asset_is_in_the_graph(graph):
+    assert ASSETS <= keys(graph)
+    assert {k for k in keys(graph) if k.split("/")[0] not in ("intermediate",)} == ASSETS
+
+
+def test_partitioned_sources_load_in_single_runs(graph):
+    hours = graph.get(AssetKey(["raw", "participation_hours"]))
+    survey = graph.get(AssetKey(["raw", "survey_responses"]))
+    assert hours.partitions_def == quarter_partitions
+    assert survey.partitions_def == survey_year_partitions
+    for node in (hours, survey):
+        assert node.backfill_policy.policy_type == BackfillPolicyType.SINGLE_RUN
+    assert {p.to_user_string() for p in hours.parent_keys} == {"landing/participation_hours"}
+
+
+def test_marts_read_the_raw_assets(graph):
+    upstream = {k.to_user_string() for k in graph.get(AssetKey(["staging", "stg_participation__hours"])).parent_keys}
+    assert upstream >= {"raw/participation_hours"}
+    upstream = {k.to_user_string() for k in graph.get(AssetKey(["staging", "stg_survey__responses"])).parent_keys}
+    assert upstream >= {"raw/survey_responses"}
+
+
+def test_exports_wait_for_every_mart(graph):
+    marts = {k for k in keys(graph) if k.startswith("marts/")}
+    parents = {k.to_user_string() for k in graph.get(AssetKey(["exports", "bi_tables"])).parent_keys}
+    assert parents == marts
+
+
+def test_blocking_checks_guard_sources_and_marts(graph):
+    checks = {(c.asset_key.to_user_string(), c.name) for c in graph.asset_check_keys}
+    for source in ("landing/participation_hours", "landing/survey_responses", "raw/participation_pool",
+                   "raw/student_counts", "raw/duo_enrolment", "raw/programme_register"):
+        assert (source, "files_accepted") in checks
+    for mart in ("marts/participation_institution", "marts/participation_by_location"):
+        assert (mart, "rates_within_0_100") in checks
+        assert (mart, "no_raw_identifiers") in checks
+
+
+def test_jobs_and_sensors():
+    assert {j.name for j in defs.resolve_all_job_defs()} >= {
+        "ingest_landing", "load_participation_hours", "load_survey_responses", "build_warehouse"}
+    assert {s.name for s in defs.sensors} >= {"alert_on_failed_checks", "alert_on_run_failure", "alert_on_stale_sources"}
+
+
+def test_quarter_partition_keys_round_trip():
+    assert quarter_partitions.get_first_partition_key() == "2015-01-01"
+    assert quarter_label("2023-04-01") == "2023-Q2"
+    assert quarter_partition_key("2023-Q4") == "2023-10-01"
+    assert quarter_partition_key("2012-Q3") == "2015-01-01"  # earlier quarters load with the first partition
