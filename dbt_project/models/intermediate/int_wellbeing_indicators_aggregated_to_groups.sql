@@ -1,0 +1,139 @@
+-- The wellbeing indicators per survey year × group before disclosure control: one row per group with at least
+-- one counted respondent × every indicator (the codebook's, then response_rate_pct).
+--  * n_respondents: respondents of the group with a score or answer for that indicator (0 when none has one);
+--    for response_rate_pct every counted respondent of the group
+--  * value: the mean of the scores (kind mean), or 100 × the share in the band (kind pct), unrounded;
+--    response_rate_pct = 100 × respondents / students of the group counted in the survey's reference quarter
+--    (int_wellbeing_students_per_group), null without a student count (target groups) or when it is 0
+--  * ci_low / ci_high, 95 % (macros/scoring/intervals.sql): mean ± t(0.975; n − 1)·s/√n for means (n ≥ 2),
+--    the Wilson score interval for percentages (n ≥ 1); none for response_rate_pct (a count of the whole
+--    group, not a sample estimate)
+with indicator_values as (
+
+    select * from {{ ref('int_wellbeing_indicator_values') }}
+
+),
+
+groups as (
+
+    select * from {{ ref('int_wellbeing_respondent_groups') }}
+
+),
+
+cells as (
+
+    select
+        groups.survey_year,
+        groups.level,
+        groups.group_name,
+        groups.location,
+        groups.domain,
+        groups.programme_location_key,
+        indicator_values.indicator,
+        indicator_values.indicator_kind,
+        count(indicator_values.value) as n_respondents,
+        sum(indicator_values.value) as value_sum,
+        avg(indicator_values.value) as value_mean,
+        var_samp(indicator_values.value) as value_variance
+
+    from groups
+    inner join indicator_values
+        on groups.survey_year = indicator_values.survey_year
+        and groups.response_id = indicator_values.response_id
+    group by
+        groups.survey_year, groups.level, groups.group_name, groups.location, groups.domain,
+        groups.programme_location_key, indicator_values.indicator, indicator_values.indicator_kind
+
+),
+
+{%- set mean_ci = mean_interval('value_mean', 'value_variance', 'n_respondents') %}
+{%- set pct_ci = wilson_interval('value_sum', 'n_respondents') %}
+
+measured as (
+
+    select
+        survey_year,
+        level,
+        group_name,
+        location,
+        domain,
+        programme_location_key,
+        indicator,
+        n_respondents,
+        case
+            when n_respondents = 0 then null
+            when indicator_kind = 'mean' then value_mean
+            else 100 * value_sum / n_respondents  -- a count of 1s: exact (avg() may be a hair off)
+        end as value,
+        case when indicator_kind = 'mean' then {{ mean_ci.low }} else {{ pct_ci.low }} end as ci_low,
+        case when indicator_kind = 'mean' then {{ mean_ci.high }} else {{ pct_ci.high }} end as ci_high
+
+    from cells
+
+),
+
+respondents as (
+
+    select
+        survey_year,
+        level,
+        group_name,
+        location,
+        domain,
+        programme_location_key,
+        count(*) as n_respondents
+
+    from groups
+    group by survey_year, level, group_name, location, domain, programme_location_key
+
+),
+
+response_rates as (
+
+    select
+        respondents.survey_year,
+        respondents.level,
+        respondents.group_name,
+        respondents.location,
+        respondents.domain,
+        respondents.programme_location_key,
+        'response_rate_pct' as indicator,
+        respondents.n_respondents,
+        case
+            when students.n_students is null or students.n_students = 0 then null
+            else 100 * cast(respondents.n_respondents as double precision) / students.n_students
+        end as value,
+        cast(null as double precision) as ci_low,
+        cast(null as double precision) as ci_high
+
+    from respondents
+    left join {{ ref('int_wellbeing_students_per_group') }} as students
+        on respondents.survey_year = students.survey_year
+        and respondents.level = students.level
+        and respondents.group_name = students.group_name
+        and respondents.location is not distinct from students.location
+
+),
+
+unioned as (
+
+    select * from measured
+    union all
+    select * from response_rates
+
+)
+
+select
+    survey_year,
+    level,
+    group_name,
+    location,
+    domain,
+    programme_location_key,
+    cast(indicator as {{ dbt.type_string() }}) as indicator,
+    cast(n_respondents as integer) as n_respondents,
+    cast(value as double precision) as value,
+    cast(ci_low as double precision) as ci_low,
+    cast(ci_high as double precision) as ci_high
+
+from unioned
