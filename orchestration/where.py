@@ -5,6 +5,7 @@ from __future__ import annotations
 import duckdb
 
 from assets.common.settings import Settings
+from orchestration.sanity import print_wellbeing_sanity_table
 
 
 def main() -> None:
@@ -27,6 +28,9 @@ def main() -> None:
                           ("quarantine (rejected files + reports)", settings.quarantine_dir)):
         if folder.exists():
             print(f"  {label}: {folder} ({sum(1 for p in folder.iterdir() if p.is_file())} files)")
+    if settings.warehouse_path.exists():
+        print()
+        print_wellbeing_sanity_table(settings.warehouse_path)
     print("\nDagster UI: `make ui`, then open http://127.0.0.1:3000 (runs, assets, checks, charts).")
 
 

@@ -1,46 +1,28 @@
 {#- The participation marts (warehouse contract, "Participation marts"), one query for every level:
-    int_participation_aggregated_to_programmes rolled up to quarter × group_columns, the percentages, and
-    disclosure control (macros/disclosure.sql) with the given breakdowns.
+    int_participation_aggregated_to_programmes rolled up to quarter × the level's group columns, the
+    percentages, and disclosure control shared by all four marts (participation_disclosure below).
 
-    participation_mart(group_columns, breakdowns=[])
-      group_columns  columns of int_participation_aggregated_to_programmes or int_programme_locations_unioned
-                     that name the group: [] (institution), ['location'], ['domain'], or the programme's
-                     ['programme_location_key', 'programme_code', 'programme_name', 'domain', 'location']
-      breakdowns     the parents whose children are this table's rows (disclosure_control)
+    participation_mart(level)
+      level  'institution', 'location', 'domain' or 'programme' (programme × location, with the programme's
+             name, domain and programme_location_key); the group columns: participation_group_columns(level)
 
     n_students adds up the known counts (null when none is known); n_students_incomplete says some count
     behind the row is unknown. pct_* = 100 × n_* / n_students, unrounded, null when n_students is 0 or null. -#}
-{% macro participation_mart(group_columns, breakdowns=[]) -%}
+{% macro participation_mart(level) -%}
+{%- set group_columns = participation_group_columns(level) -%}
+{%- set min_cell = var('min_cell') | int -%}
+{%- set suppressed -%}
+    (disclosure.suppressed or measured.n_students is null or measured.n_students < {{ min_cell }})
+{%- endset -%}
 with programme_quarters as (
 
-    select
-        aggregated.*,
-        programme_locations.programme_location_key,
-        programme_locations.programme_name,
-        coalesce(programme_locations.domain, 'Onbekend') as domain
-
-    from {{ ref('int_participation_aggregated_to_programmes') }} as aggregated
-    left join {{ ref('int_programme_locations_unioned') }} as programme_locations
-        on aggregated.programme_code = programme_locations.programme_code
-        and aggregated.location = programme_locations.location
+    {{ participation_programme_quarters() | indent(4) }}
 
 ),
 
 rolled_up as (
 
-    select
-        quarter,
-        {%- for column in group_columns %}
-        {{ column }},
-        {%- endfor %}
-        sum(n_students) as n_students,
-        {{ dbt.bool_or('n_students_incomplete') }} as n_students_incomplete,
-        sum(n_available) as n_available,
-        sum(n_participated) as n_participated,
-        sum(hours_total) as hours_total
-
-    from programme_quarters
-    group by quarter{% for column in group_columns %}, {{ column }}{% endfor %}
+    {{ participation_rolled_up('programme_quarters', group_columns) | indent(4) }}
 
 ),
 
@@ -56,17 +38,35 @@ measured as (
 
 ),
 
+disclosure as (
+
+    {{ participation_disclosure('programme_quarters') | indent(4) }}
+
+),
+
 controlled as (
 
-    {{ disclosure_control(
-        relation='measured',
-        key_columns=['quarter'] + group_columns,
-        base_count='n_students',
-        derived_columns=['n_available', 'n_participated', 'hours_total', 'pct_available', 'pct_participated'],
-        other_columns=['quarter_start', 'n_students_incomplete'],
-        partition_by=['quarter'],
-        breakdowns=breakdowns
-    ) }}
+    select
+        measured.quarter,
+        measured.quarter_start,
+        {%- for column in group_columns %}
+        measured.{{ column }},
+        {%- endfor %}
+        measured.n_students,
+        {%- for column in ['n_available', 'n_participated', 'hours_total', 'pct_available', 'pct_participated'] %}
+        case when {{ suppressed }} then null else measured.{{ column }} end as {{ column }},
+        {%- endfor %}
+        {{ suppressed }} as suppressed,
+        measured.n_students_incomplete
+
+    from measured
+    inner join disclosure
+        on disclosure.quarter = measured.quarter
+        and disclosure.level = '{{ level }}'
+        and disclosure.group_name = {{ participation_group_name(level, 'measured') }}
+        {%- if level == 'programme' %}
+        and disclosure.location = measured.location
+        {%- endif %}
 
 )
 
@@ -86,6 +86,134 @@ select
     cast(n_students_incomplete as boolean) as n_students_incomplete
 
 from controlled
+{%- endmacro %}
+
+{#- The columns of int_participation_aggregated_to_programmes / int_programme_locations_unioned that name a
+    group of the level. -#}
+{% macro participation_group_columns(level) -%}
+    {%- set columns = {
+        'institution': [],
+        'location': ['location'],
+        'domain': ['domain'],
+        'programme': ['programme_location_key', 'programme_code', 'programme_name', 'domain', 'location'],
+    } -%}
+    {%- if level not in columns -%}
+        {{ exceptions.raise_compiler_error("participation_mart: unknown level '" ~ level ~ "'") }}
+    {%- endif -%}
+    {%- do return(columns[level]) -%}
+{%- endmacro %}
+
+{#- The row's name within its level and quarter (the programme: its code, with the location beside it). -#}
+{% macro participation_group_name(level, alias) -%}
+    {%- if level == 'institution' -%} 'all'
+    {%- elif level == 'programme' -%} {{ alias }}.programme_code
+    {%- else -%} {{ alias }}.{{ level }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Programme × location × quarter: the aggregated counts with the register's name, key and domain. -#}
+{% macro participation_programme_quarters() -%}
+select
+    aggregated.*,
+    programme_locations.programme_location_key,
+    programme_locations.programme_name,
+    coalesce(programme_locations.domain, 'Onbekend') as domain
+
+from {{ ref('int_participation_aggregated_to_programmes') }} as aggregated
+left join {{ ref('int_programme_locations_unioned') }} as programme_locations
+    on aggregated.programme_code = programme_locations.programme_code
+    and aggregated.location = programme_locations.location
+{%- endmacro %}
+
+{#- `relation` (programme_quarters) rolled up to quarter × group_columns. -#}
+{% macro participation_rolled_up(relation, group_columns) -%}
+select
+    quarter,
+    {%- for column in group_columns %}
+    {{ column }},
+    {%- endfor %}
+    sum(n_students) as n_students,
+    {{ dbt.bool_or('n_students_incomplete') }} as n_students_incomplete,
+    sum(n_available) as n_available,
+    sum(n_participated) as n_participated,
+    sum(hours_total) as hours_total
+
+from {{ relation }}
+group by quarter{% for column in group_columns %}, {{ column }}{% endfor %}
+{%- endmacro %}
+
+{#- Disclosure control of the four participation marts together (warehouse contract, "Disclosure control").
+
+    The marts' rows are the terms of exact additive relations across the tables: a location = its programmes,
+    a domain = its programmes, the institution = its locations = its domains = its programmes. Controlling each
+    table on its own (every parent taken as published) leaks across them: a location with a single programme
+    (Groningen) publishes the programme's value, a domain suppressed as a complement in participation_by_domain
+    while its programmes stay published in participation_by_programme is recovered by adding them up, and then
+    its suppressed siblings by subtraction. So the suppression is decided once, over the rows of all four
+    levels per quarter, by the wellbeing mart's multi-level disclosure control (wellbeing_disclosure_control in
+    macros/scoring/wellbeing_disclosure.sql: disclosure_control over every relation with the parent row among
+    its terms, then rounds that suppress one more published row wherever the published rows still fix a
+    suppressed one). The rows are handed over in that macro's shape: survey_year = quarter, one `indicator`,
+    level/group_name/location/domain, programme_location_key = `programme_code|location` (unique per quarter),
+    no values (only `suppressed` is used).
+
+    The base count handed over (n_respondents) keeps the primary rule (below min_cell, or unknown) and makes
+    every row take part in the relations (the macro leaves out rows whose base count is not above 0; here a row
+    without a known count, or with 0 students, can still carry hours): coalesce(n_students, 0) plus a fraction
+    by level, programme 0.125 < location, domain 0.25 < institution 0.5. For an integer min_cell ≥ 1 that is
+    below min_cell exactly when n_students is unknown or below it; and among rows of equal n_students a child is
+    chosen as complement before its parent (suppressing a parent equal to a published child would only move the
+    problem a level up: the institution is suppressed by primary suppression only, unless it equals a row that
+    has to be suppressed). The marts apply the primary rule themselves as well (participation_mart).
+
+    Returns a query (a CTE body) with quarter, level, group_name, location and suppressed for every row of the
+    four marts. -#}
+{% macro participation_disclosure(programme_quarters, rounds=3) -%}
+    {%- set levels = [
+        ('institution', 0.5, 'null', 'null'),
+        ('location', 0.25, 'location', 'null'),
+        ('domain', 0.25, 'null', 'domain'),
+        ('programme', 0.125, 'location', 'domain'),
+    ] %}
+with _pd_all_levels as (
+    {%- for level, fraction, location, domain in levels %}
+    {%- set group_columns = participation_group_columns(level) %}
+
+    select
+        quarter as survey_year,
+        'participation' as indicator,
+        '{{ level }}' as level,
+        cast({{ participation_group_name(level, '_pd_rolled_up') }} as {{ dbt.type_string() }}) as group_name,
+        cast({{ location }} as {{ dbt.type_string() }}) as location,
+        cast({{ domain }} as {{ dbt.type_string() }}) as domain,
+        cast({{ dbt.concat(["programme_code", "'|'", "location"]) if level == 'programme' else 'null' }}
+            as {{ dbt.type_string() }}) as programme_location_key,
+        cast(coalesce(n_students, 0) as double precision) + {{ fraction }} as n_respondents,
+        cast(null as double precision) as value,
+        cast(null as double precision) as ci_low,
+        cast(null as double precision) as ci_high
+    from (
+        {{ participation_rolled_up(programme_quarters, group_columns) | indent(8) }}
+    ) as _pd_rolled_up
+    {%- if not loop.last %}
+
+    union all
+    {%- endif %}
+    {%- endfor %}
+
+),
+
+_pd_controlled as (
+    {{ wellbeing_disclosure_control(relation='_pd_all_levels', rounds=rounds) | indent(4) }}
+)
+
+select
+    survey_year as quarter,
+    level,
+    group_name,
+    location,
+    suppressed
+from _pd_controlled
 {%- endmacro %}
 
 {#- 100 × numerator / base, unrounded; null when the base is 0 or null. -#}

@@ -103,3 +103,48 @@ def test_no_raw_student_number_in_any_table(demo):
                          WHERE NOT regexp_full_match(pseudo_id, '[0-9a-f]{64}')""").fetchone()[0]
     con.close()
     assert bad == 0
+
+
+# National student monitor 2023, higher-education students (published_figures.md): (indicator, value, tolerance)
+NATIONAL_2023 = [
+    ("k10_high_pct", 44.0, 2.0),        # psychological complaints
+    ("ee_high_pct", 59.0, 2.0),         # emotional exhaustion
+    ("lonely_pct", 62.0, 2.0),          # lonely (any)
+    ("lonely_severe_pct", 24.0, 2.0),   # strongly lonely
+    ("life_sat_mean", 6.7, 0.2),        # life rating, mean 0-10
+    ("brs_low_pct", 100 - 54.0, 2.0),   # 54 % average-to-high resilience (BRS mean >= 3)
+]
+
+
+def test_2023_wellbeing_in_the_national_monitor_ranges(demo):
+    con = _con(demo)
+    values = dict(con.execute("""SELECT indicator, value FROM marts.wellbeing_indicators
+                                 WHERE survey_year = 2023 AND level = 'institution'""").fetchall())
+    n = con.execute("""SELECT n_respondents FROM marts.wellbeing_indicators WHERE survey_year = 2023
+                       AND level = 'institution' AND indicator = 'k10_high_pct'""").fetchone()[0]
+    con.close()
+    assert 1_400 <= n <= 2_000
+    for indicator, national, tolerance in NATIONAL_2023:
+        assert abs(values[indicator] - national) <= tolerance, (indicator, values[indicator])
+
+
+def test_make_demo_summary_prints_the_sanity_table(demo):
+    env = {**os.environ, "WB_DATA_DIR": str(demo)}
+    out = subprocess.run([sys.executable, "-m", "orchestration.where"], env=env, capture_output=True, text=True,
+                         timeout=120, check=True).stdout
+    assert "marts.participation_institution" in out and "Survey year 2023" in out
+    assert "k10_high_pct" in out and "make ui" in out
+
+
+def test_demo_charts_are_kept_as_artefacts(demo):
+    """The demo run's charts, saved beside the tests for a person to look at (tests/artifacts/demo_charts)."""
+    charts = sorted((demo / "exports" / "charts").glob("*.png"))
+    names = {p.stem for p in charts}
+    assert {"participation_by_location", "participation_by_domain", "participation_trend"} <= names
+    assert {"wellbeing_k10_high_pct", "wellbeing_life_sat_mean"} <= names
+    target = Path(__file__).resolve().parents[1] / "artifacts" / "demo_charts"
+    target.mkdir(parents=True, exist_ok=True)
+    for chart in charts:
+        data = chart.read_bytes()
+        assert data.startswith(b"\x89PNG") and len(data) > 10_000, chart.name
+        (target / chart.name).write_bytes(data)

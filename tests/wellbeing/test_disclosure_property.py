@@ -180,11 +180,6 @@ PARTICIPATION_SINGLE_CHILD = [[
 ]]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "participation marts: each mart runs disclosure control on its own, taking every parent (in another "
-    "table) as published; a parent with a single child, or a parent suppressed as a complement whose children "
-    "are all published, gives values away across the tables (see PARTICIPATION_SINGLE_CHILD). Needs one "
-    "disclosure pass over all levels together, as marts.wellbeing_indicators does."))
 @SETTINGS
 @example(hierarchies=PARTICIPATION_SINGLE_CHILD)
 @given(hierarchies=st.lists(hierarchy(), min_size=1, max_size=6))

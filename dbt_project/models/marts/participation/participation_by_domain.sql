@@ -1,6 +1,4 @@
 -- Participation per quarter × domain (warehouse contract); a programme the register does not know is in
--- domain `Onbekend`. Complementary suppression within the institution.
-{{ participation_mart(
-    group_columns=['domain'],
-    breakdowns=[{'parent': []}]
-) }}
+-- domain `Onbekend`. Disclosure control shared with the other participation marts, over all levels together
+-- (macro participation_disclosure, macros/participation.sql).
+{{ participation_mart('domain') }}

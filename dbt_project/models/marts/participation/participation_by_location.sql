@@ -1,6 +1,3 @@
--- Participation per quarter × location (warehouse contract). Complementary suppression within the
--- institution.
-{{ participation_mart(
-    group_columns=['location'],
-    breakdowns=[{'parent': []}]
-) }}
+-- Participation per quarter × location (warehouse contract). Disclosure control shared with the other
+-- participation marts, over all levels together (macro participation_disclosure, macros/participation.sql).
+{{ participation_mart('location') }}

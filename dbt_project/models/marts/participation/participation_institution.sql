@@ -1,3 +1,3 @@
--- Participation per quarter for the whole institution (warehouse contract). Primary suppression only: the
--- institution has no parent.
-{{ participation_mart(group_columns=[], breakdowns=[]) }}
+-- Participation per quarter for the whole institution (warehouse contract). Disclosure control shared with
+-- the other participation marts (macro participation_disclosure, macros/participation.sql).
+{{ participation_mart('institution') }}
