@@ -51,7 +51,10 @@ def materialize(settings: Settings | None = None, out=print) -> int:
     settings = settings or Settings.from_env()
     settings.require_key()
     os.environ.setdefault("DAGSTER_HOME", str(settings.data_dir / "dagster_home"))
-    Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
+    home = Path(os.environ["DAGSTER_HOME"])
+    home.mkdir(parents=True, exist_ok=True)
+    if not (home / "dagster.yaml").exists():  # nothing here reaches the internet, usage statistics neither
+        (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
     started = time.monotonic()
     problems = run_everything(settings, out=out)
     elapsed = time.monotonic() - started
