@@ -18,7 +18,7 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-# Pinned set (constraints.txt, see ../shared/notes/stack.md): an unpinned resolve backtracks years.
+# Pinned set (constraints.txt): an unpinned resolve backtracks to years-old dagster-dbt and dbt-core.
 $(STAMP): $(BIN)/python pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
