@@ -49,8 +49,6 @@ class Source:
     names: tuple[str, ...] | None = None
     #: replaces read + validate for sources with their own layout (DUO); returns (relation, result)
     reader: Callable[[Path, duckdb.DuckDBPyConnection, Settings], tuple[str | None, ValidationResult]] | None = None
-    #: warnings after loading: (name, SQL over raw.<table> returning (what, count)) – e.g. unknown programmes
-    warnings: tuple[tuple[str, str], ...] = ()
 
     @property
     def name(self) -> str:
@@ -75,7 +73,6 @@ class IngestReport:
     files: list[FileOutcome] = field(default_factory=list)
     rows_upserted: int = 0
     partitions_loaded: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
 
     @property
     def rejected(self) -> list[FileOutcome]:
@@ -89,7 +86,6 @@ class IngestReport:
             "files_seen": len(self.files), **{f"files_{k}": v for k, v in sorted(counts.items())},
             "rows_upserted": self.rows_upserted,
             "rejected": ", ".join(f"{f.file}: {f.message}" for f in self.rejected) or "none",
-            "warnings": "; ".join(self.warnings) or "none",
         }
 
 
@@ -297,10 +293,6 @@ def load(source: Source, settings: Settings, con: duckdb.DuckDBPyConnection, par
             raise
         report.rows_upserted += written
         report.partitions_loaded.extend(p for p in todo if p not in report.partitions_loaded)
-    for name, sql in source.warnings:
-        for what, n in con.execute(sql).fetchall():
-            text = f"{name}: {what} ({n} rows)"
-            report.warnings.append(text)
     return report
 
 
