@@ -13,6 +13,7 @@ help:
 	@echo "make demo   - install, generate demo data, materialise everything, show where the results are"
 	@echo "make test   - install and run the whole test suite"
 	@echo "make ui     - open the Dagster UI on http://127.0.0.1:3000 (after make demo)"
+	@echo "make serve  - webserver + daemon on PostgreSQL (WB_DAGSTER_PG_URL), schedules and sensors running"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +50,11 @@ test: install $(DUCKDB14)
 ui: install
 	DAGSTER_HOME=$${DAGSTER_HOME:-$(CURDIR)/data/dagster_home} WB_PSEUDONYM_KEY=$${WB_PSEUDONYM_KEY:-$(DEMO_KEY)} \
 	  $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+# A deployment: Dagster's storage on PostgreSQL, webserver and daemon (schedules, sensors, run queue).
+serve: install
+	@if [ -z "$$WB_PSEUDONYM_KEY" ]; then echo "Using the DEMO pseudonymisation key ($(DEMO_KEY)): never use it for real data."; fi
+	WB_PSEUDONYM_KEY=$${WB_PSEUDONYM_KEY:-$(DEMO_KEY)} deploy/serve
 
 clean:
 	rm -rf data dbt_project/target dbt_project/logs

@@ -63,6 +63,8 @@ class WarehouseDbtTranslator(DagsterDbtTranslator):
             dagster_dbt_translator=WarehouseDbtTranslator(), pool=WRITER_POOL)
 def warehouse_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
     """`dbt build`: seeds, models and their tests, in dependency order."""
+    with warehouse.connect():  # a warehouse locked by another process: retry the step rather than fail in dbt
+        pass
     os.environ.update(warehouse.settings().dbt_env())
     yield from dbt.cli(["build"], context=context).stream()
 

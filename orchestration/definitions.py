@@ -7,15 +7,17 @@ from dagster import Definitions
 from assets.exports.assets import EXPORT_ASSETS
 from assets.ingest.raw_assets import RAW_ASSETS
 from expectations.checks import quality_checks
+from orchestration import landing_sensor, sensors
 from orchestration.dbt import warehouse_dbt_models
 from orchestration.jobs import JOBS
 from orchestration.resources import build_resources
-from orchestration.sensors import SENSORS, with_alert_hooks
+from orchestration.schedules import SCHEDULES
 
 defs = Definitions(
     assets=[*RAW_ASSETS, warehouse_dbt_models, *EXPORT_ASSETS],
     asset_checks=quality_checks(),
-    jobs=with_alert_hooks(JOBS),  # failed checks and steps become alerts within the run
-    sensors=SENSORS,
+    jobs=JOBS,
+    schedules=SCHEDULES,
+    sensors=[*landing_sensor.SENSORS, *sensors.SENSORS],
     resources=build_resources(),
 )

@@ -1,38 +1,57 @@
-"""Jobs: each a slice of the asset graph with one partitioning, run in-process (DuckDB has one writer)."""
+"""Jobs: each a slice of the asset graph with one partitioning, run in-process (DuckDB has one writer).
+
+`wellbeing materialize` and backfills use the first four; the landing sensor and the schedules use the
+`refresh_*` jobs, which validate new files and load exactly the partitions asked for, and the
+`build_after_loads` sensor follows every successful load with one `build_warehouse` run.
+"""
 
 from __future__ import annotations
 
 from dagster import AssetSelection, define_asset_job, in_process_executor
 
-from assets.ingest.raw_assets import PARTITIONED_RAW_ASSETS, raw_participation_hours, raw_survey_responses
+from assets.ingest.raw_assets import (
+    PARTITIONED_RAW_ASSETS, landing_participation_hours, landing_survey_responses, raw_participation_hours,
+    raw_survey_responses,
+)
 from orchestration.dbt import warehouse_dbt_models
+from orchestration.sensors import ALERT_HOOKS
+
+
+def _job(name: str, selection: AssetSelection, description: str):
+    """In-process (DuckDB has one writer; no per-step process start), failed checks and steps alerted within
+    the run by the hooks of orchestration/sensors.py (also for `wellbeing materialize`, which has no daemon)."""
+    return define_asset_job(name, selection=selection, executor_def=in_process_executor, hooks=set(ALERT_HOOKS),
+                            description=description)
+
 
 #: Unpartitioned sources, and the validation of new hours and survey files (which tells what they hold).
-ingest_job = define_asset_job(
-    "ingest_landing",
-    selection=AssetSelection.groups("raw") - AssetSelection.assets(*PARTITIONED_RAW_ASSETS),
-    executor_def=in_process_executor,
-    description="Validate every new landing file; load the unpartitioned sources.",
-)
+ingest_job = _job(
+    "ingest_landing", AssetSelection.groups("raw") - AssetSelection.assets(*PARTITIONED_RAW_ASSETS),
+    "Validate every new landing file; load the unpartitioned sources.")
 
 #: Hours per quarter; a backfill over many quarters runs as one run (BackfillPolicy.single_run).
-hours_job = define_asset_job(
-    "load_participation_hours", selection=AssetSelection.assets(raw_participation_hours),
-    executor_def=in_process_executor,
-    description="Upsert the accepted hours of the selected quarters into raw.participation_hours.",
-)
+hours_job = _job(
+    "load_participation_hours", AssetSelection.assets(raw_participation_hours),
+    "Upsert the accepted hours of the selected quarters into raw.participation_hours.")
 
-survey_job = define_asset_job(
-    "load_survey_responses", selection=AssetSelection.assets(raw_survey_responses),
-    executor_def=in_process_executor,
-    description="Upsert the accepted survey responses of the selected survey years into raw.survey_responses.",
-)
+survey_job = _job(
+    "load_survey_responses", AssetSelection.assets(raw_survey_responses),
+    "Upsert the accepted survey responses of the selected survey years into raw.survey_responses.")
 
 #: Everything downstream of raw: dbt build (models + tests as checks), then exports.
-transform_job = define_asset_job(
-    "build_warehouse", selection=AssetSelection.assets(warehouse_dbt_models).downstream(),
-    executor_def=in_process_executor,
-    description="dbt build of staging, intermediate and marts with their tests; then the exports.",
-)
+transform_job = _job(
+    "build_warehouse", AssetSelection.assets(warehouse_dbt_models).downstream(),
+    "dbt build of staging, intermediate and marts with their tests; then the exports.")
 
-JOBS = [ingest_job, hours_job, survey_job, transform_job]
+#: What a new hours file or the weekly schedule asks for: validate new files, load the quarter(s).
+refresh_hours_job = _job(
+    "refresh_participation_hours", AssetSelection.assets(landing_participation_hours, raw_participation_hours),
+    "Validate new hours files, then upsert the selected quarters (landing sensor, weekly schedule).")
+
+refresh_survey_job = _job(
+    "refresh_survey_responses", AssetSelection.assets(landing_survey_responses, raw_survey_responses),
+    "Validate new survey exports, then upsert the selected survey years (landing sensor, yearly schedule).")
+
+#: Jobs after whose success the warehouse is rebuilt (sensor `build_after_loads`).
+LOAD_JOBS = [ingest_job, hours_job, survey_job, refresh_hours_job, refresh_survey_job]
+JOBS = [*LOAD_JOBS, transform_job]

@@ -16,8 +16,8 @@ from assets.common.settings import Settings
 from assets.common.warehouse import connect
 from assets.ingest.raw_assets import held_partitions
 from orchestration.partitions import quarter_partition_key, quarter_partitions, survey_year_partitions
+from orchestration.tags import RANGE_END, RANGE_START, TRIGGER_TAG
 
-RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
 
 
 def run_everything(settings: Settings, out: Callable[[str], None] = print) -> list[str]:
@@ -55,6 +55,7 @@ def _run(defs, job_name: str, instance: DagsterInstance, tags: dict[str, str]) -
     job = defs.resolve_job_def(job_name)
     # The full event log is in the Dagster instance (UI); the terminal shows warnings and our progress lines.
     level = os.environ.get("WB_LOG_LEVEL", "WARNING").upper()
+    tags = {**tags, TRIGGER_TAG: "materialize"}
     result = job.execute_in_process(instance=instance, tags=tags, raise_on_error=False,
                                     run_config={"loggers": {"console": {"config": {"log_level": level}}}})
     return describe_failures(result.all_events) if not result.success else []

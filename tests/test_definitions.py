@@ -72,10 +72,28 @@ def test_blocking_checks_guard_sources_and_marts(graph):
         assert (mart, "no_raw_identifiers") in checks
 
 
-def test_jobs_and_sensors():
-    assert {j.name for j in defs.resolve_all_job_defs()} >= {
-        "ingest_landing", "load_participation_hours", "load_survey_responses", "build_warehouse"}
-    assert {s.name for s in defs.sensors} >= {"alert_on_failed_checks", "alert_on_run_failure", "alert_on_stale_sources"}
+JOBS = {"ingest_landing", "load_participation_hours", "load_survey_responses", "build_warehouse",
+        "refresh_participation_hours", "refresh_survey_responses"}
+
+
+def test_jobs_sensors_and_schedules():
+    jobs = {j.name: j for j in defs.resolve_all_job_defs() if not j.name.startswith("__")}
+    assert set(jobs) == JOBS
+    for job in jobs.values():  # in-process (DuckDB has one writer), failures alerted within the run
+        assert job.executor_def.name == "in_process"
+        assert {h.name for h in job.hook_defs} == {"alert_on_failed_checks_hook", "alert_on_step_failure_hook"}
+    assert jobs["refresh_participation_hours"].partitions_def == quarter_partitions
+    assert jobs["refresh_survey_responses"].partitions_def == survey_year_partitions
+    assert {s.name for s in defs.sensors} == {"landing_files", "build_after_loads", "alert_on_failed_checks",
+                                               "alert_on_run_failure", "alert_on_stale_sources"}
+    assert {s.name for s in defs.schedules} == {"weekly_current_quarter", "yearly_survey_cycle"}
+
+
+def test_everything_that_writes_the_warehouse_is_in_one_pool(graph):
+    from assets.ingest.raw_assets import WRITER_POOL
+
+    pools = {node.key.to_user_string(): node.pools for node in graph.asset_nodes if node.is_executable}
+    assert pools and all(p == {WRITER_POOL} for p in pools.values()), pools
 
 
 def test_quarter_partition_keys_round_trip():

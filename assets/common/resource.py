@@ -6,23 +6,34 @@ location builds the instance in `orchestration/resources.py`.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
-from pathlib import Path
 from collections.abc import Iterator
-from contextlib import contextmanager
+from pathlib import Path
 
 import duckdb
-from dagster import ConfigurableResource
+from dagster import ConfigurableResource, RetryRequested
 
 from assets.common.settings import Settings
 from assets.common.warehouse import connect
+
+#: A warehouse held by another process (a run outside the writer pool, a DBA's shell) is a transient failure:
+#: the step is retried every LOCK_WAIT_S seconds, LOCK_RETRIES times, before the run fails. Any other error
+#: fails at once: bad input stays bad, and retrying it would only delay the alert.
+LOCK_RETRIES = 6
+LOCK_WAIT_S = 10
+
+
+def is_lock_error(exc: BaseException) -> bool:
+    return isinstance(exc, duckdb.IOException) and "lock" in str(exc).lower()
 
 
 class WarehouseResource(ConfigurableResource):
     """Settings come from the environment when the run starts (`WB_*`), so one deployment serves any data dir."""
 
     data_dir: str | None = None
+    lock_wait_s: float = LOCK_WAIT_S
 
     def settings(self) -> Settings:
         settings = Settings.from_env()
@@ -30,7 +41,14 @@ class WarehouseResource(ConfigurableResource):
             settings = dataclasses.replace(settings, data_dir=Path(os.path.abspath(self.data_dir)))
         return settings
 
-    @contextmanager
+    @contextlib.contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        with connect(self.settings().warehouse_path) as con:
+        """The warehouse; when another process holds its lock, Dagster retries the step (see LOCK_RETRIES)."""
+        with contextlib.ExitStack() as stack:
+            try:
+                con = stack.enter_context(connect(self.settings().warehouse_path))
+            except duckdb.IOException as exc:
+                if is_lock_error(exc):
+                    raise RetryRequested(max_retries=LOCK_RETRIES, seconds_to_wait=self.lock_wait_s) from exc
+                raise
             yield con

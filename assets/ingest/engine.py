@@ -165,14 +165,7 @@ def _read_one(source: Source, settings: Settings, path: Path, rel: str, sha: str
     """Read, validate and pseudonymise one file in a private in-memory database."""
     con = duckdb.connect()
     try:
-        if path.suffix.lower() not in SUPPORTED:
-            raise FileFormatError(f"unsupported file type '{path.suffix}': deliver CSV (.csv) or Excel (.xlsx)")
-        if source.reader is not None:
-            typed, result = source.reader(path, con, settings)
-        else:
-            table = read_landing_file(path, con, mapping=column_mapping(settings, source.name))
-            result = validate(table, source.spec, today=today, derived=source.derived or None)
-            typed = result.typed
+        typed, result = _typed(source, settings, path, con, today)
         if not result.ok:
             return FileOutcome(rel, sha, "rejected", result.rows, result.summary(), [], result.violations,
                                result.suite_lines)
@@ -195,6 +188,34 @@ def _read_one(source: Source, settings: Settings, path: Path, rel: str, sha: str
         # Unexpected for a well-formed file; the class and first line only (no cell values reach the report).
         message = f"the file could not be read ({exc.__class__.__name__}: {str(exc).splitlines()[0][:160]})"
         return FileOutcome(rel, sha, "rejected", 0, message, [], [Violation(None, "(file)", message, None)])
+    finally:
+        con.close()
+
+
+def _typed(source: Source, settings: Settings, path: Path, con: duckdb.DuckDBPyConnection,
+           today: dt.date | None = None) -> tuple[str | None, ValidationResult]:
+    """Read and validate one file into `con`: (the typed relation, the validation result)."""
+    if path.suffix.lower() not in SUPPORTED:
+        raise FileFormatError(f"unsupported file type '{path.suffix}': deliver CSV (.csv) or Excel (.xlsx)")
+    if source.reader is not None:
+        return source.reader(path, con, settings)
+    table = read_landing_file(path, con, mapping=column_mapping(settings, source.name))
+    result = validate(table, source.spec, today=today, derived=source.derived or None)
+    return result.typed, result
+
+
+def partitions_of(source: Source, settings: Settings, path: Path) -> list[str] | None:
+    """The partitions a landing file holds, read in memory without loading or recording anything (for the
+    landing sensor); None when the file is not valid (the scan will reject and report it)."""
+    con = duckdb.connect()
+    try:
+        typed, result = _typed(source, settings, path, con)
+        if not result.ok:
+            return None
+        part = source.partition_sql or f"'{ALL}'"
+        return [r[0] for r in con.execute(f"SELECT DISTINCT {part} FROM {typed} t ORDER BY 1").fetchall()]
+    except (FileFormatError, duckdb.Error, ValueError, KeyError):
+        return None
     finally:
         con.close()
 

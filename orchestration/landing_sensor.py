@@ -1,0 +1,127 @@
+"""The landing sensor: a new file starts runs for exactly the partitions it touches.
+
+Every `minimum_interval_seconds` the sensor lists the landing zone (sizes and modification times only) and,
+for a file it has not seen in that state, reads it in memory with the ingestion's own reader
+(`engine.partitions_of`, nothing is loaded or recorded) to learn which quarters or survey years it holds:
+
+- an hours file → `refresh_participation_hours` for its quarters (one run per contiguous range);
+- a survey export → `refresh_survey_responses` for its survey years;
+- a pool, count, DUO or register file, or a file that cannot be read → `ingest_landing`, which validates it
+  (and rejects a bad file whole, with a report and an alert).
+
+The sensor `build_after_loads` then rebuilds the warehouse once after the loads. The cursor keeps what was
+seen (path → size and mtime), so a file leads to runs once; a corrected file (new content) leads to new ones.
+"""
+
+import hashlib
+import json
+from collections.abc import Iterable
+from pathlib import Path
+
+from dagster import (
+    DagsterRunStatus, DefaultSensorStatus, RunRequest, RunsFilter, RunStatusSensorContext,
+    SensorEvaluationContext, SensorResult, SkipReason, run_status_sensor, sensor,
+)
+
+from assets.common.resource import WarehouseResource
+from assets.common.settings import Settings
+from assets.ingest import duo, participation, students, survey
+from assets.ingest.engine import Source, discover, partitions_of
+from orchestration.jobs import LOAD_JOBS, ingest_job, refresh_hours_job, refresh_survey_job, transform_job
+from orchestration.partitions import quarter_partition_key, quarter_partitions, survey_year_partitions
+from orchestration.tags import RANGE_END, RANGE_START, TRIGGER_TAG
+
+LANDING_INTERVAL_S = 60
+
+#: source → (job, partitions definition, partition label → Dagster key); None: unpartitioned (ingest_landing)
+PARTITIONED = {
+    participation.HOURS.name: (refresh_hours_job, quarter_partitions, quarter_partition_key),
+    survey.RESPONSES.name: (refresh_survey_job, survey_year_partitions, str),
+}
+SOURCES: list[Source] = [participation.HOURS, survey.RESPONSES, participation.POOL, students.COUNTS, duo.ENROLMENT,
+                         students.REGISTER]
+
+
+def _state(path: Path) -> str:
+    stat = path.stat()
+    return f"{stat.st_size}:{stat.st_mtime_ns}"
+
+
+def contiguous_ranges(keys: Iterable[str], partitions_def) -> list[tuple[str, str]]:
+    """Partition keys grouped into runs of neighbours, in the order of the partitions definition."""
+    order = {key: i for i, key in enumerate(partitions_def.get_partition_keys())}
+    ranges: list[list[str]] = []
+    for key in sorted(set(keys), key=order.__getitem__):
+        if ranges and order[key] == order[ranges[-1][-1]] + 1:
+            ranges[-1].append(key)
+        else:
+            ranges.append([key])
+    return [(r[0], r[-1]) for r in ranges]
+
+
+def landing_run_requests(settings: Settings, seen: dict[str, str]) -> tuple[list[RunRequest], dict[str, str]]:
+    """The runs the landing zone's new files ask for, and the new cursor (file → size:mtime)."""
+    wanted: dict[str, set[str]] = {name: set() for name in PARTITIONED}
+    unpartitioned: list[str] = []
+    now: dict[str, str] = {}
+    for source in SOURCES:
+        for path in discover(source, settings):
+            rel = path.relative_to(settings.landing_dir).as_posix()
+            now[rel] = _state(path)
+            if seen.get(rel) == now[rel]:
+                continue
+            plan = PARTITIONED.get(source.name)
+            labels = partitions_of(source, settings, path) if plan else None
+            if plan and labels:
+                _job, partitions_def, to_key = plan
+                valid = set(partitions_def.get_partition_keys())
+                keys = {to_key(label) for label in labels}
+                wanted[source.name] |= {k for k in keys if k in valid}
+                if keys - valid:  # outside the partitions (e.g. a future year): let the scan report the file
+                    unpartitioned.append(rel)
+            else:
+                unpartitioned.append(rel)
+
+    tick = hashlib.sha256(json.dumps(now, sort_keys=True).encode()).hexdigest()[:16]
+    requests = []
+    for name, keys in wanted.items():
+        job, partitions_def, _ = PARTITIONED[name]
+        for first, last in contiguous_ranges(keys, partitions_def):
+            requests.append(RunRequest(
+                job_name=job.name, run_key=f"{name}:{first}:{last}:{tick}",
+                tags={RANGE_START: first, RANGE_END: last, TRIGGER_TAG: "landing_sensor"}))
+    if unpartitioned:
+        requests.append(RunRequest(job_name=ingest_job.name, run_key=f"ingest:{tick}",
+                                   tags={TRIGGER_TAG: "landing_sensor", "wellbeing/files": ", ".join(unpartitioned)[:1000]}))
+    return requests, now
+
+
+@sensor(name="landing_files", minimum_interval_seconds=LANDING_INTERVAL_S, default_status=DefaultSensorStatus.RUNNING,
+        jobs=[refresh_hours_job, refresh_survey_job, ingest_job],
+        description="A new or changed landing file starts runs for exactly the quarters / survey years it holds "
+                    "(other sources: ingest_landing). build_after_loads then rebuilds the warehouse.")
+def landing_files(context: SensorEvaluationContext, warehouse: WarehouseResource):
+    seen = json.loads(context.cursor or "{}")
+    requests, now = landing_run_requests(warehouse.settings(), seen)
+    if not requests:
+        return SensorResult(skip_reason=SkipReason("no new landing files"), cursor=json.dumps(now, sort_keys=True))
+    return SensorResult(run_requests=requests, cursor=json.dumps(now, sort_keys=True))
+
+
+@run_status_sensor(run_status=DagsterRunStatus.SUCCESS, name="build_after_loads", monitored_jobs=LOAD_JOBS,
+                   request_job=transform_job, default_status=DefaultSensorStatus.RUNNING,
+                   description="After a successful load, one build_warehouse run (dbt build, checks, exports); "
+                               "loads that finish while a build is still queued share it.")
+def build_after_loads(context: RunStatusSensorContext):
+    run = context.dagster_run
+    if run.tags.get(TRIGGER_TAG) == "materialize":
+        return SkipReason("wellbeing materialize builds the warehouse itself")
+    queued = context.instance.get_run_ids(RunsFilter(
+        job_name=transform_job.name,
+        statuses=[DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED, DagsterRunStatus.STARTING]), limit=1)
+    if queued:
+        return SkipReason(f"build {queued[0]} is queued and will include {run.job_name} ({run.run_id})")
+    return RunRequest(run_key=f"build-after-{run.run_id}", tags={TRIGGER_TAG: f"after {run.run_id}"})
+
+
+SENSORS = [landing_files, build_after_loads]

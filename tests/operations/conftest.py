@@ -1,0 +1,98 @@
+"""A Dagster deployment on the real PostgreSQL of this machine: a fresh database per test module, the
+deployment's own dagster.yaml (deploy/), a data folder with the hand-made landing zone of tests/e2e."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from assets.common.settings import PROJECT_ROOT
+from orchestration.deploy import ensure_database, prepare_home
+from tests.e2e.test_participation_end_to_end import KEY, build_landing
+
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+@dataclass
+class Deployment:
+    home: Path
+    data_dir: Path
+    pg_url: str
+    env: dict[str, str]
+
+    def instance(self):
+        from dagster import DagsterInstance
+
+        return DagsterInstance.from_config(str(self.home))
+
+
+def drop_database(name: str) -> None:
+    with psycopg.connect(PG_ADMIN, autocommit=True) as con:
+        con.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="module")
+def deployment(tmp_path_factory) -> Iterator[Deployment]:
+    root = tmp_path_factory.mktemp("deployment")
+    name = f"wb_test_dagster_{uuid.uuid4().hex[:8]}"
+    url = f"postgresql+psycopg2://postgres@127.0.0.1:5432/{name}"
+    assert ensure_database(url) is True and ensure_database(url) is False
+    home, data_dir = root / "dagster_home", root / "data"
+    prepare_home(home)
+    build_landing(data_dir / "landing")
+    env = {**os.environ, "DAGSTER_HOME": str(home), "WB_DAGSTER_PG_URL": url, "WB_DATA_DIR": str(data_dir),
+           "WB_PSEUDONYM_KEY": KEY, "GX_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1"}
+    for var in ("WB_SMTP_HOST", "WB_ALERT_TO", "WB_SERVING_DSN"):
+        env.pop(var, None)
+    saved = {k: os.environ.get(k) for k in ("DAGSTER_HOME", "WB_DAGSTER_PG_URL")}
+    os.environ.update(DAGSTER_HOME=str(home), WB_DAGSTER_PG_URL=url)  # for DagsterInstance in this process
+    try:
+        yield Deployment(home, data_dir, url, env)
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        drop_database(name)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(predicate, timeout_s: float, every_s: float = 2.0, what: str = "condition"):
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(every_s)
+    raise AssertionError(f"timed out after {timeout_s:.0f} s waiting for {what}")
+
+
+def start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
+    handle = log.open("w")
+    return subprocess.Popen(args, cwd=PROJECT_ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, 15)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, 9)
+            process.wait(timeout=10)
