@@ -10,7 +10,8 @@ for a file it has not seen in that state, reads it in memory with the ingestion'
   (and rejects a bad file whole, with a report and an alert).
 
 The sensor `build_after_loads` then rebuilds the warehouse once after the loads. The cursor keeps what was
-seen (path → size and mtime), so a file leads to runs once; a corrected file (new content) leads to new ones.
+seen (path → size and mtime), and a file the warehouse has validated already (same SHA-256 in
+`ops.landing_files`) starts nothing, so a file leads to runs once; a corrected file (new content) to new ones.
 """
 
 import hashlib
@@ -18,15 +19,17 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
+import duckdb
 from dagster import (
     DagsterRunStatus, DefaultSensorStatus, RunRequest, RunsFilter, RunStatusSensorContext,
     SensorEvaluationContext, SensorResult, SkipReason, run_status_sensor, sensor,
 )
 
-from assets.common.resource import WarehouseResource
+from assets.common.resource import WarehouseResource, is_lock_error
 from assets.common.settings import Settings
+from assets.common.warehouse import connect
 from assets.ingest import duo, participation, students, survey
-from assets.ingest.engine import Source, discover, partitions_of
+from assets.ingest.engine import Source, discover, partitions_of, sha256_of
 from orchestration.jobs import LOAD_JOBS, ingest_job, refresh_hours_job, refresh_survey_job, transform_job
 from orchestration.partitions import quarter_partition_key, quarter_partitions, survey_year_partitions
 from orchestration.tags import RANGE_END, RANGE_START, TRIGGER_TAG
@@ -59,16 +62,41 @@ def contiguous_ranges(keys: Iterable[str], partitions_def) -> list[tuple[str, st
     return [(r[0], r[-1]) for r in ranges]
 
 
-def landing_run_requests(settings: Settings, seen: dict[str, str]) -> tuple[list[RunRequest], dict[str, str]]:
-    """The runs the landing zone's new files ask for, and the new cursor (file → size:mtime)."""
+def recorded_files(settings: Settings) -> set[tuple[str, str]] | None:
+    """(source, SHA-256) of every file the warehouse has validated already; None while a run holds it."""
+    if not settings.warehouse_path.exists():
+        return set()
+    try:
+        with connect(settings.warehouse_path, read_only=True) as con:
+            return set(con.execute("SELECT source, file_sha256 FROM ops.landing_files").fetchall())
+    except duckdb.IOException as exc:
+        if is_lock_error(exc):
+            return None
+        raise
+    except duckdb.CatalogException:  # a warehouse from before the first ingestion
+        return set()
+
+
+def landing_run_requests(settings: Settings, seen: dict[str, str]) -> tuple[list[RunRequest], dict[str, str]] | None:
+    """The runs the landing zone's new files ask for, and the new cursor (file → size:mtime); None when the
+    warehouse is busy and new files have to wait for the next tick.
+
+    A file counts as new when its size or mtime changed since the cursor and its content is not in
+    `ops.landing_files` yet (so files `wellbeing materialize` loaded, or a rejected file dropped again, start
+    nothing)."""
     wanted: dict[str, set[str]] = {name: set() for name in PARTITIONED}
     unpartitioned: list[str] = []
     now: dict[str, str] = {}
+    recorded: set[tuple[str, str]] | None = None
     for source in SOURCES:
         for path in discover(source, settings):
             rel = path.relative_to(settings.landing_dir).as_posix()
             now[rel] = _state(path)
             if seen.get(rel) == now[rel]:
+                continue
+            if recorded is None and (recorded := recorded_files(settings)) is None:
+                return None
+            if (source.name, sha256_of(path)) in recorded:
                 continue
             plan = PARTITIONED.get(source.name)
             labels = partitions_of(source, settings, path) if plan else None
@@ -102,7 +130,10 @@ def landing_run_requests(settings: Settings, seen: dict[str, str]) -> tuple[list
                     "(other sources: ingest_landing). build_after_loads then rebuilds the warehouse.")
 def landing_files(context: SensorEvaluationContext, warehouse: WarehouseResource):
     seen = json.loads(context.cursor or "{}")
-    requests, now = landing_run_requests(warehouse.settings(), seen)
+    planned = landing_run_requests(warehouse.settings(), seen)
+    if planned is None:
+        return SkipReason("the warehouse is busy (a run holds it); new files are looked at on the next tick")
+    requests, now = planned
     if not requests:
         return SensorResult(skip_reason=SkipReason("no new landing files"), cursor=json.dumps(now, sort_keys=True))
     return SensorResult(run_requests=requests, cursor=json.dumps(now, sort_keys=True))

@@ -3,9 +3,12 @@ deployment's own dagster.yaml (deploy/), a data folder with the hand-made landin
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
+import sys
+import textwrap
 import time
 import uuid
 from collections.abc import Iterator
@@ -33,6 +36,17 @@ class Deployment:
         from dagster import DagsterInstance
 
         return DagsterInstance.from_config(str(self.home))
+
+
+@pytest.fixture
+def data_dir(tmp_path, monkeypatch) -> Path:
+    """$WB_DATA_DIR with the hand-made landing zone, for runs in this process."""
+    monkeypatch.setenv("WB_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("WB_PSEUDONYM_KEY", KEY)
+    for var in ("WB_SMTP_HOST", "WB_ALERT_TO", "WB_SERVING_DSN"):
+        monkeypatch.delenv(var, raising=False)
+    build_landing(tmp_path / "data" / "landing")
+    return tmp_path / "data"
 
 
 def drop_database(name: str) -> None:
@@ -96,3 +110,23 @@ def stop(process: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, 9)
             process.wait(timeout=10)
+
+
+@contextlib.contextmanager
+def warehouse_locked_by_another_process(path: Path, release_after_s: float | None = None) -> Iterator[None]:
+    """Another process holds DuckDB's write lock on `path` (as a second writer would) until the block ends,
+    or only for `release_after_s` seconds."""
+    wait = "time.sleep(%r)" % release_after_s if release_after_s is not None else "sys.stdin.read()"
+    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import duckdb, sys, time
+        con = duckdb.connect({str(path)!r})
+        print("locked", flush=True)
+        {wait}
+        con.close()
+    """)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        yield
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=60)

@@ -19,22 +19,13 @@ from dagster import (
 )
 
 from assets.common.resource import WarehouseResource
+from assets.common.warehouse import connect
 from orchestration.definitions import defs
 from orchestration.landing_sensor import build_after_loads, contiguous_ranges, landing_files
 from orchestration.partitions import quarter_partitions
 from orchestration.schedules import weekly_current_quarter, yearly_survey_cycle
 from orchestration.tags import RANGE_END, RANGE_START, TRIGGER_TAG
-from tests.e2e.test_participation_end_to_end import KEY, build_landing
-
-
-@pytest.fixture
-def data_dir(tmp_path, monkeypatch) -> Path:
-    monkeypatch.setenv("WB_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("WB_PSEUDONYM_KEY", KEY)
-    for var in ("WB_SMTP_HOST", "WB_ALERT_TO"):
-        monkeypatch.delenv(var, raising=False)
-    build_landing(tmp_path / "data" / "landing")
-    return tmp_path / "data"
+from tests.operations.conftest import warehouse_locked_by_another_process
 
 
 def evaluate(cursor: str | None = None):
@@ -110,6 +101,19 @@ def test_the_requested_runs_load_exactly_those_quarters(data_dir):
                         for e in [e.event_specific_data.materialization]}
         assert materialized == {("landing/participation_hours", None), ("raw/participation_hours", "2023-07-01")}
     assert quarters_loaded(data_dir) == {"2023-Q1": 5, "2023-Q2": 2, "2023-Q3": 1}
+    # a daemon started after the files were loaded (by these runs or `wellbeing materialize`) asks for nothing
+    assert evaluate(None)[0] == []
+
+
+def test_a_busy_warehouse_postpones_new_files(data_dir):
+    warehouse = data_dir / "warehouse" / "wellbeing.duckdb"
+    with connect(warehouse):
+        pass
+    with warehouse_locked_by_another_process(warehouse):  # a run writing the warehouse
+        context = build_sensor_context(cursor=None, resources={"warehouse": WarehouseResource()})
+        result = landing_files(context)
+    assert isinstance(result, SkipReason) and "busy" in result.skip_message
+    assert evaluate(None)[0]  # the next tick sees the files
 
 
 def quarters_loaded(data_dir: Path) -> dict[str, int]:

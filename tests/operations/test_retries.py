@@ -3,31 +3,18 @@ Bad input is not transient: it fails at once, without retries."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import textwrap
+import contextlib
 from pathlib import Path
 
-import pytest
 from dagster import DagsterEventType, Definitions, instance_for_test
 
 from assets.common.resource import WarehouseResource
 from assets.common.warehouse import connect
 from assets.ingest.raw_assets import RAW_ASSETS
 from orchestration.jobs import ingest_job
-from tests.e2e.test_participation_end_to_end import KEY, build_landing
+from tests.operations.conftest import warehouse_locked_by_another_process
 
 HOLD_S = 4
-
-
-@pytest.fixture
-def data_dir(tmp_path, monkeypatch) -> Path:
-    monkeypatch.setenv("WB_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("WB_PSEUDONYM_KEY", KEY)
-    for var in ("WB_SMTP_HOST", "WB_ALERT_TO"):
-        monkeypatch.delenv(var, raising=False)
-    build_landing(tmp_path / "data" / "landing")
-    return tmp_path / "data"
 
 
 def ingest(before=lambda: None):
@@ -44,23 +31,9 @@ def test_a_locked_warehouse_is_retried_until_free(data_dir):
     warehouse = data_dir / "warehouse" / "wellbeing.duckdb"
     with connect(warehouse):
         pass  # the file exists, as in a deployment
-    holders = []
-
-    def lock_the_warehouse():
-        holders.append(subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
-            import duckdb, time
-            con = duckdb.connect({str(warehouse)!r})
-            print("locked", flush=True)
-            time.sleep({HOLD_S})
-            con.close()
-        """)], stdout=subprocess.PIPE, text=True))
-        assert holders[0].stdout.readline().strip() == "locked"
-
-    try:
-        result, events = ingest(lock_the_warehouse)
-    finally:
-        for holder in holders:
-            holder.wait(timeout=60)
+    with contextlib.ExitStack() as stack:
+        result, events = ingest(
+            lambda: stack.enter_context(warehouse_locked_by_another_process(warehouse, release_after_s=HOLD_S)))
     assert result.success
     assert DagsterEventType.STEP_UP_FOR_RETRY in events
     assert DagsterEventType.STEP_RESTARTED in events
