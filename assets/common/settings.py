@@ -94,3 +94,26 @@ class Settings:
             "WB_DATA_DIR": str(self.data_dir),
             "WB_BRIN": self.brin,
         }
+
+
+#: The PostgreSQL target of the dbt project (dbt_project/profiles.yml, output `postgres`): variable, default.
+POSTGRES_ENV_DEFAULTS = {
+    "WB_PG_HOST": "127.0.0.1",
+    "WB_PG_PORT": "5432",
+    "WB_PG_USER": "postgres",
+    "WB_PG_PASSWORD": "",
+    "WB_PG_DATABASE": "wellbeing",
+}
+
+
+def postgres_conninfo(environ: dict[str, str] | None = None) -> str:
+    """A libpq connection string for the database dbt's `postgres` target uses (same variables, same defaults)."""
+    from psycopg.conninfo import make_conninfo
+
+    env = os.environ if environ is None else environ
+    value = {name: env.get(name, default) for name, default in POSTGRES_ENV_DEFAULTS.items()}
+    parts = {"host": value["WB_PG_HOST"], "port": value["WB_PG_PORT"], "user": value["WB_PG_USER"],
+             "dbname": value["WB_PG_DATABASE"]}
+    if value["WB_PG_PASSWORD"]:
+        parts["password"] = value["WB_PG_PASSWORD"]
+    return make_conninfo(**parts)

@@ -36,24 +36,32 @@ bounds as (
 
 ),
 
-offsets as (
+series as (
 
     -- up to 200 years of quarters
     {{ dbt.generate_series(800) }}
 
 ),
 
+offsets as (
+
+    -- an integer (generate_series computes it with power(), a double on PostgreSQL)
+    select cast(generated_number as {{ dbt.type_bigint() }}) - 1 as quarter_offset
+    from series
+
+),
+
 spine as (
 
     select
-        bounds.first_index + offsets.generated_number - 1 as quarter_index,
+        bounds.first_index + offsets.quarter_offset as quarter_index,
         coalesce(
-            bounds.first_index + offsets.generated_number - 1 <= bounds.last_participation_index, false
+            bounds.first_index + offsets.quarter_offset <= bounds.last_participation_index, false
         ) as is_within_participation_data
 
     from bounds
     cross join offsets
-    where bounds.first_index + offsets.generated_number - 1 <= bounds.last_index
+    where bounds.first_index + offsets.quarter_offset <= bounds.last_index
 
 ),
 
