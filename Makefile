@@ -44,7 +44,15 @@ demo: install
 	WB_PSEUDONYM_KEY=$${WB_PSEUDONYM_KEY:-$(DEMO_KEY)} $(BIN)/wellbeing materialize
 	@$(BIN)/python -m orchestration.where
 
-test: install $(DUCKDB14)
+# Debian's chromium for the UI test (tests/operations/test_ui_browser.py): Playwright drives it and downloads no
+# browser of its own. Installed when we are root on Debian (CI); elsewhere the test says how to get it.
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else echo "chromium is not installed: apt-get install chromium (the UI test is skipped without it)"; fi
+
+test: install $(DUCKDB14) $(CHROMIUM)
 	$(BIN)/python -m pytest -n 2 --dist loadfile -q
 
 ui: install

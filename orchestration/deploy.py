@@ -7,7 +7,6 @@ writes `deploy/dagster.yaml` into `$DAGSTER_HOME`, so a fresh server needs nothi
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import sys
 from pathlib import Path
@@ -15,7 +14,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from assets.common.settings import PROJECT_ROOT
+from assets.common.settings import PROJECT_ROOT, libpq_dsn, redact_dsn
 
 #: `+psycopg2`: SQLAlchemy 2.1 picks psycopg 3 for a plain `postgresql://`, with which dagster-postgres' event
 #: log fails ("syntax error at or near $1" on NOTIFY); psycopg2 is what dagster-postgres is written for.
@@ -23,31 +22,19 @@ DEFAULT_PG_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/wellbeing_dagste
 INSTANCE_YAML = PROJECT_ROOT / "deploy" / "dagster.yaml"
 
 
-def libpq_url(url: str) -> str:
-    """A SQLAlchemy URL (`postgresql+psycopg2://…`) as libpq reads it (`postgresql://…`)."""
-    return re.sub(r"^postgres(?:ql)?\+\w+://", "postgresql://", url)
-
-
 def ensure_database(url: str) -> bool:
     """Create the database named in `url` (via the server's `postgres` database); True when it was created."""
-    url = libpq_url(url)
+    url = libpq_dsn(url)
     info = psycopg.conninfo.conninfo_to_dict(url)
     name = info.get("dbname")
     if not name:
-        raise ValueError(f"no database name in {redact(url)}")
+        raise ValueError(f"no database name in {redact_dsn(url)}")
     admin = psycopg.conninfo.make_conninfo(url, dbname="postgres")
     with psycopg.connect(admin, autocommit=True) as con:
         if con.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
             return False
         con.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
         return True
-
-
-def redact(url: str) -> str:
-    """The URL without its password, for messages and logs."""
-    info = psycopg.conninfo.conninfo_to_dict(libpq_url(url))
-    info.pop("password", None)
-    return psycopg.conninfo.make_conninfo(**info)
 
 
 def prepare_home(home: Path) -> Path:
@@ -68,11 +55,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         created = ensure_database(url)
     except psycopg.OperationalError as exc:
-        print(f"cannot reach PostgreSQL at {redact(url)}: {str(exc).strip().splitlines()[0]}\n"
+        print(f"cannot reach PostgreSQL at {redact_dsn(url)}: {str(exc).strip().splitlines()[0]}\n"
               "Start PostgreSQL or set WB_DAGSTER_PG_URL to a reachable database.", file=sys.stderr)
         return 1
     prepare_home(home)
-    print(f"Dagster instance: {home} (storage {redact(url)}{', created' if created else ''})")
+    print(f"Dagster instance: {home} (storage {redact_dsn(url)}{', created' if created else ''})")
     return 0
 
 

@@ -6,6 +6,7 @@ One place reads `WB_*`; everything else asks a `Settings` object, so a test can 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +32,7 @@ class Settings:
     alert_from: str | None = None
     alert_to: str | None = None
     serving_dsn: str | None = None
+    serving_reader: str | None = None
     column_mappings: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @classmethod
@@ -53,6 +55,7 @@ class Settings:
             alert_from=env.get("WB_ALERT_FROM") or None,
             alert_to=env.get("WB_ALERT_TO") or None,
             serving_dsn=env.get("WB_SERVING_DSN") or None,
+            serving_reader=env.get("WB_SERVING_READER") or None,
         )
 
     # Layout of $WB_DATA_DIR (landing and warehouse contracts).
@@ -117,3 +120,17 @@ def postgres_conninfo(environ: dict[str, str] | None = None) -> str:
     if value["WB_PG_PASSWORD"]:
         parts["password"] = value["WB_PG_PASSWORD"]
     return make_conninfo(**parts)
+
+
+def libpq_dsn(url: str) -> str:
+    """A SQLAlchemy URL (`postgresql+psycopg2://…`) as libpq reads it (`postgresql://…`); others unchanged."""
+    return re.sub(r"^postgres(?:ql)?\+\w+://", "postgresql://", url)
+
+
+def redact_dsn(dsn: str) -> str:
+    """A PostgreSQL connection string without its password, for messages, logs and run metadata."""
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    info = conninfo_to_dict(libpq_dsn(dsn))
+    info.pop("password", None)
+    return make_conninfo(**info)

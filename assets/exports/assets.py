@@ -8,15 +8,18 @@ Every file is swapped in whole (publish.py), so a reader never sees a half-writt
 
 from pathlib import Path
 
-from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
+import psycopg
+from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, RetryRequested, asset
 from dagster_dbt import DbtCliResource
 from matplotlib.figure import Figure
 
 from assets.common.resource import WarehouseResource
+from assets.common.settings import redact_dsn
 from assets.exports import charts
 from assets.exports.catalog import TableDoc, table_docs, tables_in
 from assets.exports.dbt_docs import generate_docs
 from assets.exports.publish import Publication
+from assets.exports.serving import publish_marts
 from assets.exports.tables import DICTIONARY_NAME, export_table, write_data_dictionary, write_duckdb_copy
 from assets.ingest.raw_assets import WRITER_POOL
 from orchestration.dbt import dbt_project, warehouse_dbt_models
@@ -150,4 +153,27 @@ def wellbeing_charts(context: AssetExecutionContext, warehouse: WarehouseResourc
     return _publish_charts(context, figures, settings.exports_dir / "charts", "wellbeing_*.png")
 
 
-EXPORT_ASSETS = [bi_tables, bi_duckdb, restricted_tables, dbt_docs, participation_charts, wellbeing_charts]
+@asset(key=AssetKey([GROUP, "serving_postgres"]), deps=MARTS_KEYS, group_name=GROUP, pool=WRITER_POOL,
+       kinds={"postgres"},
+       description="Every marts table published into schema `marts` of the PostgreSQL serving database "
+                   "(WB_SERVING_DSN), replaced in one transaction, for many BI users at once. Does nothing "
+                   "while WB_SERVING_DSN is unset.")
+def serving_postgres(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+    settings = warehouse.settings()
+    if not settings.serving_dsn:
+        context.log.info("WB_SERVING_DSN is not set: no serving database to publish to")
+        return MaterializeResult(metadata={"published": False, "reason": "WB_SERVING_DSN is not set"})
+    docs = table_docs(dbt_project.manifest_path, MARTS)
+    try:
+        with warehouse.connect() as con:
+            rows = publish_marts(con, settings.serving_dsn, _exported_tables(context, con, MARTS, docs), docs,
+                                 reader_role=settings.serving_reader)
+    except psycopg.OperationalError as exc:  # server away, lock timeout behind a long BI query: transient
+        context.log.warning(f"serving database {redact_dsn(settings.serving_dsn)}: {str(exc).strip()[:300]}")
+        raise RetryRequested(max_retries=3, seconds_to_wait=60) from exc
+    return MaterializeResult(metadata={"published": True, "database": redact_dsn(settings.serving_dsn),
+                                       "schema": "marts", "tables": len(rows), "rows": MetadataValue.json(rows)})
+
+
+EXPORT_ASSETS = [bi_tables, bi_duckdb, restricted_tables, dbt_docs, participation_charts, wellbeing_charts,
+                 serving_postgres]

@@ -49,6 +49,18 @@ def data_dir(tmp_path, monkeypatch) -> Path:
     return tmp_path / "data"
 
 
+@pytest.fixture(scope="module")
+def pg_database() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database on this machine (libpq URL), dropped afterwards."""
+    name = f"wb_test_{uuid.uuid4().hex[:8]}"
+    url = f"postgresql://postgres@127.0.0.1:5432/{name}"
+    ensure_database(url)
+    try:
+        yield url
+    finally:
+        drop_database(name)
+
+
 def drop_database(name: str) -> None:
     with psycopg.connect(PG_ADMIN, autocommit=True) as con:
         con.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -1,0 +1,113 @@
+"""The PostgreSQL serving database (WB_SERVING_DSN): `wellbeing materialize` publishes every mart into its
+schema `marts`, equal to DuckDB's; a later run replaces them for a reader that stays connected; a failed
+publication leaves the previous version whole."""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import psycopg
+import pytest
+
+from assets.common.settings import PROJECT_ROOT
+from assets.exports.serving import publish_marts
+from tests.e2e.test_participation_end_to_end import KEY, build_landing
+
+BIN = Path(sys.executable).parent
+
+
+@pytest.fixture(scope="module")
+def served(pg_database, tmp_path_factory) -> dict:
+    data_dir = tmp_path_factory.mktemp("serving") / "data"
+    build_landing(data_dir / "landing")
+    env = {"PATH": f"{BIN}:/usr/bin:/bin", "HOME": str(data_dir.parent), "WB_DATA_DIR": str(data_dir),
+           "WB_PSEUDONYM_KEY": KEY, "WB_SERVING_DSN": pg_database, "GX_ANALYTICS_ENABLED": "false",
+           "DO_NOT_TRACK": "1"}
+    materialize(env)
+    return {"dsn": pg_database, "data_dir": data_dir, "env": env}
+
+
+def materialize(env: dict) -> None:
+    done = subprocess.run([str(BIN / "wellbeing"), "materialize"], cwd=PROJECT_ROOT, env=env, capture_output=True,
+                          text=True, timeout=1200)
+    assert done.returncode == 0, done.stderr[-3000:]
+
+
+def duck_rows(data_dir: Path, table: str) -> list[tuple]:
+    with duckdb.connect(str(data_dir / "warehouse" / "wellbeing.duckdb"), read_only=True) as con:
+        return con.execute(f"SELECT * FROM marts.{table}").fetchall()
+
+
+def duck_tables(data_dir: Path) -> list[str]:
+    with duckdb.connect(str(data_dir / "warehouse" / "wellbeing.duckdb"), read_only=True) as con:
+        return [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables "
+                                          "WHERE table_schema = 'marts' ORDER BY 1").fetchall()]
+
+
+def pg_rows(dsn: str, table: str) -> list[tuple]:
+    with psycopg.connect(dsn) as con:
+        return con.execute(f'SELECT * FROM marts."{table}"').fetchall()
+
+
+def same(a: list[tuple], b: list[tuple]) -> bool:
+    def key(row):
+        return tuple((v is None, str(v)) for v in row)
+
+    def equal(x, y):
+        if isinstance(x, float) and isinstance(y, float):
+            return math.isclose(x, y, rel_tol=1e-12, abs_tol=1e-12) or (math.isnan(x) and math.isnan(y))
+        return x == y
+
+    return len(a) == len(b) and all(all(equal(x, y) for x, y in zip(r, s)) and len(r) == len(s)
+                                    for r, s in zip(sorted(a, key=key), sorted(b, key=key)))
+
+
+def test_every_mart_is_published_equal_to_duckdb(served):
+    tables = duck_tables(served["data_dir"])
+    assert {"participation_institution", "participation_by_location", "dim_quarter", "wellbeing_indicators"} <= set(tables)
+    with psycopg.connect(served["dsn"]) as con:
+        published = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables "
+                                               "WHERE table_schema = 'marts' ORDER BY 1").fetchall()]
+    assert published == tables
+    for table in tables:
+        assert same(pg_rows(served["dsn"], table), duck_rows(served["data_dir"], table)), table
+    q1 = [r for r in pg_rows(served["dsn"], "participation_institution") if r[0] == "2023-Q1"]
+    assert len(q1) == 1
+
+
+def test_descriptions_travel_as_comments(served):
+    with psycopg.connect(served["dsn"]) as con:
+        (table_comment,) = con.execute("SELECT obj_description('marts.participation_institution'::regclass)").fetchone()
+        (column_comment,) = con.execute(
+            """SELECT col_description('marts.participation_institution'::regclass, ordinal_position::int)
+               FROM information_schema.columns
+               WHERE table_schema = 'marts' AND table_name = 'participation_institution'
+                 AND column_name = 'n_participated'""").fetchone()
+    assert table_comment and "quarter" in table_comment.lower()
+    assert column_comment and "distinct students" in column_comment.lower()
+
+
+def test_a_later_run_replaces_the_marts_for_a_connected_reader(served):
+    with psycopg.connect(served["dsn"], autocommit=True) as reader:  # a BI tool that stays connected
+        q3 = """SELECT n_participated, hours_total FROM marts.participation_institution WHERE quarter = '2023-Q3'"""
+        assert reader.execute(q3).fetchone()[0] == 0  # counted students (DUO 2022 covers Q3), nobody worked
+        (served["data_dir"] / "landing" / "participation" / "hours" / "2023-09.csv").write_text(
+            "record_id;student_number;programme_code;location;work_date;hours\n"
+            "n1;700005;34145;Haarlem;12-09-2023;4\n", encoding="utf-8")
+        materialize(served["env"])
+        row = reader.execute(q3).fetchone()
+    assert row == (1, 4)
+    assert same(pg_rows(served["dsn"], "participation_by_location"),
+                duck_rows(served["data_dir"], "participation_by_location"))
+
+
+def test_a_failed_publication_leaves_the_previous_version_whole(served):
+    before = {t: pg_rows(served["dsn"], t) for t in duck_tables(served["data_dir"])}
+    with duckdb.connect(str(served["data_dir"] / "warehouse" / "wellbeing.duckdb"), read_only=True) as con:
+        with pytest.raises(duckdb.CatalogException):
+            publish_marts(con, served["dsn"], ["participation_institution", "dim_quarter", "no_such_mart"], {})
+    assert {t: pg_rows(served["dsn"], t) for t in before} == before  # nothing replaced, nothing dropped
