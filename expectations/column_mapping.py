@@ -20,7 +20,7 @@ def _read(path: Path, mtime: float) -> dict[str, dict[str, str]]:
 
 def load_mapping(settings: Settings, source: str) -> dict[str, str]:
     mapping: dict[str, str] = {}
-    for path in (DEFAULTS, settings.data_dir / "config" / "column_mapping.yml"):
+    for path in (DEFAULTS, settings.column_mapping_path):
         if path.is_file():
             mapping.update(_read(path, path.stat().st_mtime).get(source, {}))
     return mapping

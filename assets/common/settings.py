@@ -78,7 +78,7 @@ class Settings:
     @property
     def column_mapping_path(self) -> Path:
         """Optional per-source column mapping a data engineer maintains (config, not code)."""
-        return self.landing_dir / "column_mapping.yml"
+        return self.data_dir / "config" / "column_mapping.yml"
 
     def require_key(self) -> str:
         if not self.pseudonym_key:
