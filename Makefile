@@ -60,7 +60,7 @@ ui: install
 	  $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
 # A deployment: Dagster's storage on PostgreSQL, webserver and daemon (schedules, sensors, run queue).
-serve: install
+serve: $(STAMP)  # the definitions build dbt's manifest themselves when it is missing or stale
 	@if [ -z "$$WB_PSEUDONYM_KEY" ]; then echo "Using the DEMO pseudonymisation key ($(DEMO_KEY)): never use it for real data."; fi
 	WB_PSEUDONYM_KEY=$${WB_PSEUDONYM_KEY:-$(DEMO_KEY)} deploy/serve
 
