@@ -179,3 +179,18 @@ def test_schedules_and_sensors_are_in_the_code_location():
     assert {s.name for s in defs.schedules} == {"weekly_current_quarter", "yearly_survey_cycle"}
     assert {s.name for s in defs.sensors} >= {"landing_files", "build_after_loads", "alert_on_run_failure",
                                                "alert_on_failed_checks", "alert_on_stale_sources"}
+
+
+def test_a_survey_export_requests_its_survey_year(data_dir):
+    from expectations.survey_codebook import PART_A_ITEMS
+
+    _, cursor = evaluate()
+    header = ["response_id", "student_number", "started_at", "submitted_at", "finished", "programme_code", "location",
+              *PART_A_ITEMS]
+    rows = [["r1", "700001", "2024-05-13 10:00", "2024-05-13 10:20", "1", "34145", "Haarlem", *["3"] * len(PART_A_ITEMS)],
+            ["r2", "700002", "2024-05-14 09:00", "2024-05-14 09:25", "1", "34116", "Den Haag", *[""] * len(PART_A_ITEMS)]]
+    folder = data_dir / "landing" / "survey"
+    folder.mkdir(parents=True)
+    (folder / "swm_2024.csv").write_text("\n".join(",".join(r) for r in [header, *rows]) + "\n", encoding="utf-8")
+    requests, _ = evaluate(cursor)
+    assert summary(requests) == {("refresh_survey_responses", "2024", "2024")}
