@@ -15,6 +15,9 @@ from assets.common.resource import WarehouseResource
 from assets.common.settings import DBT_PROJECT_DIR
 from assets.ingest.raw_assets import WRITER_POOL
 
+#: what the pipeline's `dbt build` leaves out (see warehouse_dbt_models)
+DBT_BUILD_ARGS = ("--exclude", "resource_type:unit_test")
+
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
 
@@ -62,9 +65,12 @@ class WarehouseDbtTranslator(DagsterDbtTranslator):
 @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project,
             dagster_dbt_translator=WarehouseDbtTranslator(), pool=WRITER_POOL)
 def warehouse_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
-    """`dbt build`: seeds, models and their tests, in dependency order."""
+    """`dbt build`: seeds, models and their data tests, in dependency order.
+
+    dbt's unit tests check the SQL on fixed fixtures, not the data: they run in the test suite (`make test`,
+    tests/dbt), not in every materialisation, where they cost half a minute whatever the data."""
     os.environ.update(warehouse.settings().dbt_env())
-    yield from dbt.cli(["build"], context=context).stream()
+    yield from dbt.cli(["build", *DBT_BUILD_ARGS], context=context).stream()
 
 
 def dbt_resource() -> DbtCliResource:
