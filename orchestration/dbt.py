@@ -2,8 +2,10 @@
 
 
 import os
+import shutil
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 from collections.abc import Mapping
 from typing import Any
@@ -13,6 +15,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 
 from assets.common.resource import WarehouseResource
 from assets.common.settings import DBT_PROJECT_DIR
+from assets.exports.dbt_docs import partial_parse_path, save_partial_parse
 from assets.ingest.raw_assets import WRITER_POOL
 
 #: what the pipeline's `dbt build` leaves out (see warehouse_dbt_models)
@@ -69,8 +72,17 @@ def warehouse_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, wa
 
     dbt's unit tests check the SQL on fixed fixtures, not the data: they run in the test suite (`make test`,
     tests/dbt), not in every materialisation, where they cost half a minute whatever the data."""
-    os.environ.update(warehouse.settings().dbt_env())
-    yield from dbt.cli(["build", *DBT_BUILD_ARGS], context=context).stream()
+    settings = warehouse.settings()
+    os.environ.update(settings.dbt_env())
+    # dbt's parse of the last build on this warehouse (same profile): dbt re-parses only what changed, if
+    # anything; the parse saved at install has another warehouse path in its profile, so dbt would not use it.
+    target = DBT_PROJECT_DIR / "target" / f"warehouse_dbt_models-{context.run.run_id[:7]}-{uuid.uuid4().hex[:7]}"
+    target.mkdir(parents=True, exist_ok=True)
+    if partial_parse_path(settings).exists():
+        shutil.copyfile(partial_parse_path(settings), target / "partial_parse.msgpack")
+    invocation = dbt.cli(["build", *DBT_BUILD_ARGS], context=context, target_path=target)
+    yield from invocation.stream()
+    save_partial_parse(settings, invocation.target_path)  # for dbt docs generate and the next build
 
 
 def dbt_resource() -> DbtCliResource:
