@@ -278,7 +278,7 @@ def run_suite(con: duckdb.DuckDBPyConnection, spec: SourceSpec, *, text_relation
     with_examples: set[str] = set()
     for chunk in range(chunks):
         where = f" WHERE hash({key}) % {chunks} = {chunk}" if chunks > 1 else ""
-        frame = con.execute(base + where).df()
+        frame = _vectorisable(con.execute(base + where).df())
         if frame.empty:  # a hash bucket without rows (the table has rows: typing happened)
             continue
         result = runner.run(suite, frame, {"result_format": "BASIC"})
@@ -301,6 +301,24 @@ def run_suite(con: duckdb.DuckDBPyConnection, spec: SourceSpec, *, text_relation
     outcome.evaluated = len(outcome.outcomes)
     outcome.chunks = chunks
     return outcome
+
+
+def _vectorisable(frame):
+    """Column types for which GX's pandas metrics take their vectorised path rather than a Python function per
+    cell (`expect_column_values_to_be_between` vectorises int64/float64 and datetime64[ns] only): DuckDB hands
+    dates over as datetime64[us] and SMALLINT answers as int16. Same values, same outcome, far less time."""
+    import numpy as np
+    import pandas as pd
+
+    for name, dtype in frame.dtypes.items():
+        column = frame[name]
+        if isinstance(dtype, np.dtype) and dtype.kind == "M" and dtype != "datetime64[ns]":
+            lo, hi = column.min(), column.max()
+            if pd.isna(lo) or (pd.Timestamp.min <= lo and hi <= pd.Timestamp.max):
+                frame[name] = column.astype("datetime64[ns]")
+        elif isinstance(dtype, np.dtype) and dtype.kind in "iu" and dtype.itemsize < 8:  # no NA: exact
+            frame[name] = column.astype("int64")
+    return frame
 
 
 def _copy(expectation):

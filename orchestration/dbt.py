@@ -2,8 +2,10 @@
 
 
 import os
+import shutil
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 from collections.abc import Mapping
 from typing import Any
@@ -13,7 +15,11 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 
 from assets.common.resource import WarehouseResource
 from assets.common.settings import DBT_PROJECT_DIR
+from assets.exports.dbt_docs import partial_parse_path, save_partial_parse
 from assets.ingest.raw_assets import WRITER_POOL
+
+#: what the pipeline's `dbt build` leaves out (see warehouse_dbt_models)
+DBT_BUILD_ARGS = ("--exclude", "resource_type:unit_test")
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
@@ -62,11 +68,23 @@ class WarehouseDbtTranslator(DagsterDbtTranslator):
 @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project,
             dagster_dbt_translator=WarehouseDbtTranslator(), pool=WRITER_POOL)
 def warehouse_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
-    """`dbt build`: seeds, models and their tests, in dependency order."""
+    """`dbt build`: seeds, models and their data tests, in dependency order.
+
+    dbt's unit tests check the SQL on fixed fixtures, not the data: they run in the test suite (`make test`,
+    tests/dbt), not in every materialisation, where they cost half a minute whatever the data."""
     with warehouse.connect():  # a warehouse locked by another process: retry the step rather than fail in dbt
         pass
-    os.environ.update(warehouse.settings().dbt_env())
-    yield from dbt.cli(["build"], context=context).stream()
+    settings = warehouse.settings()
+    os.environ.update(settings.dbt_env())
+    # dbt's parse of the last build on this warehouse (same profile): dbt re-parses only what changed, if
+    # anything; the parse saved at install has another warehouse path in its profile, so dbt would not use it.
+    target = DBT_PROJECT_DIR / "target" / f"warehouse_dbt_models-{context.run.run_id[:7]}-{uuid.uuid4().hex[:7]}"
+    target.mkdir(parents=True, exist_ok=True)
+    if partial_parse_path(settings).exists():
+        shutil.copyfile(partial_parse_path(settings), target / "partial_parse.msgpack")
+    invocation = dbt.cli(["build", *DBT_BUILD_ARGS], context=context, target_path=target)
+    yield from invocation.stream()
+    save_partial_parse(settings, invocation.target_path)  # for dbt docs generate and the next build
 
 
 def dbt_resource() -> DbtCliResource:

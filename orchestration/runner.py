@@ -23,6 +23,7 @@ from orchestration.tags import RANGE_END, RANGE_START, TRIGGER_TAG
 def run_everything(settings: Settings, out: Callable[[str], None] = print) -> list[str]:
     from orchestration.definitions import defs  # builds dbt's manifest first when it is stale
 
+    unsynchronised_sqlite_run_history()
     instance = DagsterInstance.get()
     out("1/4 ingest: validating new landing files, loading the unpartitioned sources …")
     problems = _run(defs, "ingest_landing", instance, {})
@@ -49,6 +50,34 @@ def run_everything(settings: Settings, out: Callable[[str], None] = print) -> li
 
     out("4/4 build: dbt build (models and tests), checks and exports …")
     return _run(defs, "build_warehouse", instance, {})
+
+
+def unsynchronised_sqlite_run_history() -> None:
+    """Dagster's SQLite run history without an fsync per event (`PRAGMA synchronous=OFF`).
+
+    Dagster opens, commits and closes a SQLite connection for every event it records, and a build records
+    about a thousand (a planned event, an evaluation per check, a materialisation per asset): with the default
+    synchronous=FULL each one waits for the disk, which made up 40 % of a scale-1 run. Without the fsync an
+    operating-system crash (not a failed run) could lose or damage the latest run history; the warehouse, its
+    load log (ops.*) and the landing zone do not depend on it. A PostgreSQL instance (dagster-postgres) is
+    left alone."""
+    global _SQLITE_LISTENING
+    if _SQLITE_LISTENING:
+        return
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    @event.listens_for(Engine, "connect")
+    def _no_fsync(dbapi_connection, _record) -> None:
+        if type(dbapi_connection).__module__.startswith("sqlite3"):
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA synchronous=OFF")
+            cursor.close()
+
+    _SQLITE_LISTENING = True
+
+
+_SQLITE_LISTENING = False
 
 
 def _run(defs, job_name: str, instance: DagsterInstance, tags: dict[str, str]) -> list[str]:

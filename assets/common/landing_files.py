@@ -199,29 +199,31 @@ def _cell_text(value: object) -> str | None:
 
 
 def _read_xlsx(path: Path, con: duckdb.DuckDBPyConnection, name: str) -> LandingTable:
-    import openpyxl
+    """The first sheet, read with calamine (Rust; ~10× faster than openpyxl on a national-scale workbook).
+
+    A workbook calamine cannot read goes to openpyxl, which either reads it or says what is wrong with it."""
     import pandas as pd
+    from python_calamine import CalamineWorkbook
 
     try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a corrupt file
-        raise FileFormatError(f"the file is not a readable Excel workbook (.xlsx): {exc.__class__.__name__}") from None
-    try:
-        sheet = workbook.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
-        header = next(rows, None)
-        if header is None or all(v is None for v in header):
-            raise FileFormatError("the first sheet is empty: it has no header row")
-        width = len(header)
-        columns = list(_header_columns(",".join(
-            '"' + str(h if h is not None else "unnamed").replace('"', '""') + '"' for h in header), ",").keys())
-        data = []
-        for row in rows:
-            cells = [_cell_text(v) for v in row[:width]]
-            cells += [None] * (width - len(cells))
-            data.append(cells)
-    finally:
-        workbook.close()
+        workbook = CalamineWorkbook.from_path(str(path))
+        try:
+            grid = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
+        finally:
+            workbook.close()
+    except Exception:  # calamine's errors are less telling than openpyxl's for a corrupt file
+        grid = _openpyxl_grid(path)
+    header = grid[0] if grid else None
+    if header is None or all(_cell_text(v) is None for v in header):
+        raise FileFormatError("the first sheet is empty: it has no header row")
+    width = len(header)
+    columns = list(_header_columns(",".join(
+        '"' + (_cell_text(h) or "unnamed").replace('"', '""') + '"' for h in header), ",").keys())
+    data = []
+    for row in grid[1:]:
+        cells = [_cell_text(v) for v in row[:width]]
+        cells += [None] * (width - len(cells))
+        data.append(cells)
     while data and all(c is None for c in data[-1]):  # trailing formatted-but-empty rows
         data.pop()
     frame = pd.DataFrame(data, columns=columns, dtype="string" if data else object)
@@ -231,6 +233,19 @@ def _read_xlsx(path: Path, con: duckdb.DuckDBPyConnection, name: str) -> Landing
     con.execute(f"CREATE OR REPLACE TABLE {name}_src AS SELECT * FROM {name}_frame")
     con.unregister(f"{name}_frame")
     return _finish(con, name, columns, "xlsx", None)
+
+
+def _openpyxl_grid(path: Path) -> list[tuple]:
+    import openpyxl
+
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a corrupt file
+        raise FileFormatError(f"the file is not a readable Excel workbook (.xlsx): {exc.__class__.__name__}") from None
+    try:
+        return list(workbook.worksheets[0].iter_rows(values_only=True))
+    finally:
+        workbook.close()
 
 
 # --- shared ----------------------------------------------------------------------------------------------

@@ -24,6 +24,17 @@ def pseudonymise(raw: str, key: str) -> str:
     return hmac.new(key.encode("utf-8"), normalise_student_number(raw).encode("utf-8"), hashlib.sha256).hexdigest()
 
 
+def pseudonymise_many(raw_numbers: Iterable[str], key: str) -> list[str]:
+    """`pseudonymise` of each value in order (the keyed HMAC state is built once, then copied per value)."""
+    base = hmac.new(key.encode("utf-8"), digestmod=hashlib.sha256)
+    out = []
+    for raw in raw_numbers:
+        h = base.copy()
+        h.update(normalise_student_number(raw).encode("utf-8"))
+        out.append(h.hexdigest())
+    return out
+
+
 def pseudonym_map(raw_numbers: Iterable[str], key: str) -> dict[str, str]:
     """Pseudonyms for the distinct raw values given (as they appear in the file)."""
     return {raw: pseudonymise(raw, key) for raw in set(raw_numbers)}

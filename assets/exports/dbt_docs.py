@@ -20,6 +20,24 @@ from assets.exports.publish import Publication
 DOCS_FILES = {"index.html": "static_index.html", "manifest.json": "manifest.json", "catalog.json": "catalog.json"}
 
 
+def partial_parse_path(settings: Settings) -> Path:
+    """Where the pipeline keeps dbt's parse of the project for this warehouse (`partial_parse.msgpack`).
+
+    dbt re-parses the whole project when the profile differs (the warehouse path is part of it), so the parse
+    saved at install (`make manifest`) never serves a run; the one of this warehouse's last `dbt build` does."""
+    return settings.data_dir / "state" / "dbt" / "partial_parse.msgpack"
+
+
+def save_partial_parse(settings: Settings, target_path: Path) -> None:
+    source = Path(target_path) / "partial_parse.msgpack"
+    if source.exists():
+        destination = partial_parse_path(settings)
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        tmp = destination.with_suffix(".tmp")
+        shutil.copyfile(source, tmp)
+        tmp.replace(destination)
+
+
 class DbtDocsError(RuntimeError):
     pass
 
@@ -32,6 +50,10 @@ def generate_docs(settings: Settings, out_dir: Path, dbt_executable: str, projec
     """
     with tempfile.TemporaryDirectory(prefix="wb-dbt-docs-") as tmp:
         target = Path(tmp) / "target"
+        saved = partial_parse_path(settings)
+        if saved.exists():  # the last dbt build's parse, same profile: dbt re-parses only what changed, if anything
+            target.mkdir(parents=True)
+            shutil.copyfile(saved, target / saved.name)
         env = {**os.environ, **settings.dbt_env(), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
         result = subprocess.run(
             [dbt_executable, "docs", "generate", "--static", "--quiet", "--project-dir", str(project_dir),

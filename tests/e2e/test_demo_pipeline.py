@@ -148,3 +148,18 @@ def test_demo_charts_are_kept_as_artefacts(demo):
         data = chart.read_bytes()
         assert data.startswith(b"\x89PNG") and len(data) > 10_000, chart.name
         (target / chart.name).write_bytes(data)
+
+
+@pytest.mark.parametrize("baseline", ["handwritten", "pandas_impl"])
+def test_benchmark_baselines_compute_the_pipelines_marts(demo, baseline):
+    """The benchmark's hand-written DuckDB script and its pandas version (bench/) give the pipeline's participation
+    marts at every level and its K10 / life-satisfaction indicators, value by value, on the same files."""
+    import importlib
+
+    from bench.compare import compare, pipeline_marts
+
+    module = importlib.import_module(f"bench.{baseline}")
+    results = module.run(demo / "landing", KEY)
+    summary = compare(pipeline_marts(demo / "warehouse" / "wellbeing.duckdb"), results)
+    assert summary["equal"], summary["first_mismatches"]
+    assert summary["checked"]["participation_rows"] > 2_000 and summary["checked"]["wellbeing_rows"] >= 100
