@@ -228,7 +228,7 @@ def _pseudonymise(con: duckdb.DuckDBPyConnection, typed: str, spec: SourceSpec, 
     import pyarrow as pa
 
     for col in [c.name for c in spec.columns if c.kind == STUDENT_NUMBER]:
-        distinct = con.execute(f'SELECT DISTINCT "{col}" AS raw FROM {typed} WHERE "{col}" IS NOT NULL').to_arrow_table()
+        distinct = con.sql(f'SELECT DISTINCT "{col}" AS raw FROM {typed} WHERE "{col}" IS NOT NULL').to_arrow_table()
         raw = distinct.column("raw").to_pylist()
         mapping = pa.table({"raw": pa.array(raw, pa.string()),
                             "pseudo_id": pa.array(pseudonymise_many(raw, key), pa.string())})
