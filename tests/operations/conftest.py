@@ -15,15 +15,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import psycopg
 import pytest
 
 from assets.common.settings import PROJECT_ROOT
 from orchestration.deploy import ensure_database, prepare_home
 from tests.e2e.test_participation_end_to_end import KEY, build_landing
-
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
-
+from tests.postgres.pg_harness import conninfo, create_database, drop_database
 
 @dataclass
 class Deployment:
@@ -51,19 +48,12 @@ def data_dir(tmp_path, monkeypatch) -> Path:
 
 @pytest.fixture(scope="module")
 def pg_database() -> Iterator[str]:
-    """A fresh, empty PostgreSQL database on this machine (libpq URL), dropped afterwards."""
-    name = f"wb_test_{uuid.uuid4().hex[:8]}"
-    url = f"postgresql://postgres@127.0.0.1:5432/{name}"
-    ensure_database(url)
+    """A fresh, empty PostgreSQL database on this machine (its libpq connection string), dropped afterwards."""
+    name = create_database()
     try:
-        yield url
+        yield conninfo(name)
     finally:
         drop_database(name)
-
-
-def drop_database(name: str) -> None:
-    with psycopg.connect(PG_ADMIN, autocommit=True) as con:
-        con.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="module")

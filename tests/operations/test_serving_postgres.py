@@ -4,7 +4,6 @@ publication leaves the previous version whole."""
 
 from __future__ import annotations
 
-import math
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +15,7 @@ import pytest
 from assets.common.settings import PROJECT_ROOT
 from assets.exports.serving import publish_marts
 from tests.e2e.test_participation_end_to_end import KEY, build_landing
+from tests.postgres.pg_harness import differences, table_names
 
 BIN = Path(sys.executable).parent
 
@@ -37,15 +37,8 @@ def materialize(env: dict) -> None:
     assert done.returncode == 0, done.stderr[-3000:]
 
 
-def duck_rows(data_dir: Path, table: str) -> list[tuple]:
-    with duckdb.connect(str(data_dir / "warehouse" / "wellbeing.duckdb"), read_only=True) as con:
-        return con.execute(f"SELECT * FROM marts.{table}").fetchall()
-
-
-def duck_tables(data_dir: Path) -> list[str]:
-    with duckdb.connect(str(data_dir / "warehouse" / "wellbeing.duckdb"), read_only=True) as con:
-        return [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables "
-                                          "WHERE table_schema = 'marts' ORDER BY 1").fetchall()]
+def warehouse(data_dir: Path) -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(str(data_dir / "warehouse" / "wellbeing.duckdb"), read_only=True)
 
 
 def pg_rows(dsn: str, table: str) -> list[tuple]:
@@ -53,28 +46,21 @@ def pg_rows(dsn: str, table: str) -> list[tuple]:
         return con.execute(f'SELECT * FROM marts."{table}"').fetchall()
 
 
-def same(a: list[tuple], b: list[tuple]) -> bool:
-    def key(row):
-        return tuple((v is None, str(v)) for v in row)
-
-    def equal(x, y):
-        if isinstance(x, float) and isinstance(y, float):
-            return math.isclose(x, y, rel_tol=1e-12, abs_tol=1e-12) or (math.isnan(x) and math.isnan(y))
-        return x == y
-
-    return len(a) == len(b) and all(all(equal(x, y) for x, y in zip(r, s)) and len(r) == len(s)
-                                    for r, s in zip(sorted(a, key=key), sorted(b, key=key)))
+def assert_published_as_in_duckdb(served: dict) -> None:
+    with warehouse(served["data_dir"]) as duck, psycopg.connect(served["dsn"]) as pg:
+        tables = table_names(duck, "marts")
+        published = [r[0] for r in pg.execute("SELECT table_name FROM information_schema.tables "
+                                              "WHERE table_schema = 'marts' ORDER BY 1").fetchall()]
+        assert published == tables
+        for table in tables:
+            assert differences(duck, pg, "marts", table) == [], table
 
 
 def test_every_mart_is_published_equal_to_duckdb(served):
-    tables = duck_tables(served["data_dir"])
+    with warehouse(served["data_dir"]) as duck:
+        tables = table_names(duck, "marts")
     assert {"participation_institution", "participation_by_location", "dim_quarter", "wellbeing_indicators"} <= set(tables)
-    with psycopg.connect(served["dsn"]) as con:
-        published = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables "
-                                               "WHERE table_schema = 'marts' ORDER BY 1").fetchall()]
-    assert published == tables
-    for table in tables:
-        assert same(pg_rows(served["dsn"], table), duck_rows(served["data_dir"], table)), table
+    assert_published_as_in_duckdb(served)
     q1 = [r for r in pg_rows(served["dsn"], "participation_institution") if r[0] == "2023-Q1"]
     assert len(q1) == 1
 
@@ -101,13 +87,12 @@ def test_a_later_run_replaces_the_marts_for_a_connected_reader(served):
         materialize(served["env"])
         row = reader.execute(q3).fetchone()
     assert row == (1, 4)
-    assert same(pg_rows(served["dsn"], "participation_by_location"),
-                duck_rows(served["data_dir"], "participation_by_location"))
+    assert_published_as_in_duckdb(served)
 
 
 def test_a_failed_publication_leaves_the_previous_version_whole(served):
-    before = {t: pg_rows(served["dsn"], t) for t in duck_tables(served["data_dir"])}
-    with duckdb.connect(str(served["data_dir"] / "warehouse" / "wellbeing.duckdb"), read_only=True) as con:
+    with warehouse(served["data_dir"]) as duck:
+        before = {t: pg_rows(served["dsn"], t) for t in table_names(duck, "marts")}
         with pytest.raises(duckdb.CatalogException):
-            publish_marts(con, served["dsn"], ["participation_institution", "dim_quarter", "no_such_mart"], {})
+            publish_marts(duck, served["dsn"], ["participation_institution", "dim_quarter", "no_such_mart"], {})
     assert {t: pg_rows(served["dsn"], t) for t in before} == before  # nothing replaced, nothing dropped
