@@ -97,5 +97,8 @@ def test_the_catalog_lists_the_participation_assets(ui, page):
     for mart in ("participation_institution", "participation_by_location", "participation_by_domain",
                  "participation_by_programme"):
         page.get_by_text(mart, exact=True).first.wait_for()
-    assert page.get_by_text("Materialized", exact=True).count() >= 4
+    materialized = page.get_by_text("Materialized", exact=True)  # statuses arrive after the names
+    materialized.first.wait_for()
+    page.wait_for_timeout(2000)
+    assert materialized.count() >= 4
     page.screenshot(path=str(ARTIFACTS / "catalog_marts.png"))
