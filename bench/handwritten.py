@@ -8,10 +8,7 @@ HMAC of each distinct student number, and fills in the script's parameters; all 
 
 from __future__ import annotations
 
-import argparse
-import os
 import string
-import time
 from pathlib import Path
 
 import duckdb
@@ -19,7 +16,8 @@ import pandas as pd
 
 from expectations.survey_codebook import FREQUENCY_5
 from bench.landing_io import (
-    aliases_file, delimiter, is_qualtrics, landing_files, pseudonym_table, register_file, xlsx_arrow,
+    aliases_file, baseline_main, delimiter, is_qualtrics, landing_files, pseudonym_table, register_file,
+    xlsx_arrow,
 )
 
 SCRIPT = Path(__file__).with_name("handwritten.sql")
@@ -102,20 +100,7 @@ def run(landing: Path, key: str, min_cell: int = 10, brin: str = "27PZ",
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("landing", type=Path)
-    parser.add_argument("--out", type=Path, help="folder for the results as Parquet")
-    parser.add_argument("--min-cell", type=int, default=int(os.environ.get("WB_MIN_CELL", "10")))
-    args = parser.parse_args(argv)
-    started = time.perf_counter()
-    results = run(args.landing, os.environ["WB_PSEUDONYM_KEY"], args.min_cell, os.environ.get("WB_BRIN", "27PZ"))
-    if args.out:
-        args.out.mkdir(parents=True, exist_ok=True)
-        for name, frame in results.items():
-            frame.to_parquet(args.out / f"{name}.parquet", index=False)
-    print(f"handwritten duckdb: {time.perf_counter() - started:.1f} s, "
-          + ", ".join(f"{k}: {len(v)} rows" for k, v in results.items()))
-    return 0
+    return baseline_main(run, "handwritten duckdb", __doc__, argv)
 
 
 if __name__ == "__main__":

@@ -116,3 +116,26 @@ def pseudonym_table(normalised: list[str], key: str) -> pa.Table:
     """HMAC-SHA256 of each distinct normalised number (the contract's pseudonym)."""
     return pa.table({"norm": pa.array(normalised, pa.string()),
                      "pseudo_id": pa.array(pseudonymise_many(normalised, key), pa.string())})
+
+
+def baseline_main(run, label: str, doc: str, argv: list[str] | None = None) -> int:
+    """The command line both baselines share: `python -m bench.<module> LANDING [--out DIR] [--min-cell N]`;
+    `run(landing, key, min_cell, brin)` returns the result frames, written as Parquet to DIR."""
+    import argparse
+    import os
+    import time
+
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("landing", type=Path)
+    parser.add_argument("--out", type=Path, help="folder for the results as Parquet")
+    parser.add_argument("--min-cell", type=int, default=int(os.environ.get("WB_MIN_CELL", "10")))
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    results = run(args.landing, os.environ["WB_PSEUDONYM_KEY"], args.min_cell, os.environ.get("WB_BRIN", "27PZ"))
+    if args.out:
+        args.out.mkdir(parents=True, exist_ok=True)
+        for name, frame in results.items():
+            frame.to_parquet(args.out / f"{name}.parquet", index=False)
+    print(f"{label}: {time.perf_counter() - started:.1f} s, "
+          + ", ".join(f"{k}: {len(v)} rows" for k, v in results.items()))
+    return 0

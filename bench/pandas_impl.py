@@ -8,10 +8,7 @@ student numbers, `drop_duplicates` for "newest file wins", `groupby` for the res
 
 from __future__ import annotations
 
-import argparse
-import os
 import re
-import time
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +16,9 @@ import pandas as pd
 
 from assets.common.pseudonym import pseudonymise
 from expectations.survey_codebook import FREQUENCY_5
-from bench.landing_io import aliases_file, delimiter, is_qualtrics, landing_files, register_file
+from bench.landing_io import (
+    aliases_file, baseline_main, delimiter, is_qualtrics, landing_files, register_file,
+)
 
 TRUE_WORDS = {"1", "true", "ja", "waar", "yes", "y", "j"}
 OFFSETS = ["-01-01", "-04-01", "-07-01", "-10-01"]
@@ -257,20 +256,7 @@ def run(landing: Path, key: str, min_cell: int = 10, brin: str = "27PZ") -> dict
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("landing", type=Path)
-    parser.add_argument("--out", type=Path)
-    parser.add_argument("--min-cell", type=int, default=int(os.environ.get("WB_MIN_CELL", "10")))
-    args = parser.parse_args(argv)
-    started = time.perf_counter()
-    results = run(args.landing, os.environ["WB_PSEUDONYM_KEY"], args.min_cell, os.environ.get("WB_BRIN", "27PZ"))
-    if args.out:
-        args.out.mkdir(parents=True, exist_ok=True)
-        for name, frame in results.items():
-            frame.to_parquet(args.out / f"{name}.parquet", index=False)
-    print(f"pandas: {time.perf_counter() - started:.1f} s, "
-          + ", ".join(f"{k}: {len(v)} rows" for k, v in results.items()))
-    return 0
+    return baseline_main(run, "pandas", __doc__, argv)
 
 
 if __name__ == "__main__":
