@@ -54,6 +54,20 @@ class Violation:
 
 
 @dataclass
+class PendingSuite:
+    """What the source's GX suite needs to validate a file after its bulk SQL checks (`defer_suite`)."""
+
+    con: object                            # the file's DuckDB connection (its tables stay there)
+    spec: SourceSpec
+    text_relation: str
+    cells_relation: str | None
+    present: list[str]
+    today: dt.date
+    derived: tuple[str, ...]
+    max_examples: int
+
+
+@dataclass
 class ValidationResult:
     typed: str | None                      # relation with typed columns, `_row`, when the file is valid
     rows: int = 0
@@ -62,6 +76,7 @@ class ValidationResult:
     typed_relation: str | None = None      # the typed table, also when the file is invalid
     cells_relation: str | None = None      # typed columns beside the text they came from (for the GX suite)
     suite: SuiteOutcome | None = None      # what the source's GX suite found
+    pending_suite: PendingSuite | None = None  # validate(defer_suite=True): the suite is still to run
 
     @property
     def suite_lines(self) -> list[str]:
@@ -124,20 +139,39 @@ def _typed_expr(col: Column) -> str:
 
 
 def validate(table: LandingTable, spec: SourceSpec, today: dt.date | None = None,
-             derived: dict[str, str] | None = None, max_examples: int = 50, suite: bool = True) -> ValidationResult:
+             derived: dict[str, str] | None = None, max_examples: int = 50, suite: bool = True,
+             defer_suite: bool = False) -> ValidationResult:
     """Check `table` against `spec`; on success `result.typed` names the typed relation.
 
     `derived` maps a spec column to a SQL expression over typed columns that fills it when empty (e.g. the
-    quarter from a reference date). With `suite` (the default) the source's GX suite validates the file too.
+    quarter from a reference date). With `suite` (the default) the source's GX suite validates the file too;
+    with `defer_suite` only the bulk SQL checks run now and `result.pending_suite` says what the suite needs
+    (the ingestion validates small files' suites together: `expectations.suites.SuiteBatch`, then
+    `complete_suite`). Until the suite has run, `result.typed` is provisional.
     """
     today = today or dt.date.today()
     result = _validate_sql(table, spec, today, derived, max_examples)
     if suite:
-        outcome = run_suite(table.con, spec, text_relation=table.name, cells_relation=result.cells_relation,
-                            present=list(table.columns), today=today, derived=tuple(derived or ()))
-        merge_suite(result, outcome, max_examples)
+        result.pending_suite = PendingSuite(table.con, spec, table.name, result.cells_relation, list(table.columns),
+                                            today, tuple(derived or ()), max_examples)
+        if not defer_suite:
+            complete_suite(result)
     result.typed = result.typed_relation if result.ok else None
     return result
+
+
+def complete_suite(result: ValidationResult, outcome: SuiteOutcome | None = None) -> None:
+    """Run the deferred suite of one file (or take `outcome`, a passed batch's) and merge what it found."""
+    pending = result.pending_suite
+    if pending is None:
+        return
+    if outcome is None:
+        outcome = run_suite(pending.con, pending.spec, text_relation=pending.text_relation,
+                            cells_relation=pending.cells_relation, present=pending.present, today=pending.today,
+                            derived=pending.derived)
+    merge_suite(result, outcome, pending.max_examples)
+    result.pending_suite = None
+    result.typed = result.typed_relation if result.ok else None
 
 
 def merge_suite(result: ValidationResult, outcome: SuiteOutcome, max_examples: int = 50) -> None:

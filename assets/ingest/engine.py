@@ -28,7 +28,8 @@ from assets.common.pseudonym import pseudonymise_many
 from assets.common.settings import Settings
 from assets.common.warehouse import upsert
 from expectations.specs import STUDENT_NUMBER, SourceSpec
-from expectations.validate import ValidationResult, Violation, validate
+from expectations.suites import CHUNK_ROWS, SuiteBatch
+from expectations.validate import ValidationResult, Violation, complete_suite, validate
 
 ALL = "*"  # the partition of an unpartitioned source
 SUPPORTED = (".csv", ".txt", ".xlsx", ".xlsm")
@@ -119,9 +120,29 @@ def sha256_of(path: Path) -> str:
 
 def scan(source: Source, settings: Settings, con: duckdb.DuckDBPyConnection, run_id: str | None = None,
          today: dt.date | None = None) -> IngestReport:
-    """Validate every new file of the source; accept (cache) or reject (quarantine + alert) it whole."""
+    """Validate every new file of the source; accept (cache) or reject (quarantine + alert) it whole.
+
+    Each file is read and checked in bulk SQL in its own in-memory database; the source's GX suite then runs
+    over several small files at once (`SuiteBatch`, up to ~200,000 rows) and over a large file on its own.
+    Files are recorded in the order found, each once its suite has run."""
     key = settings.require_key()
     report = IngestReport(source.name)
+    waiting: list[_FileRead] = []  # read, bulk checks passed, in the batch: suite still to run
+    batch: SuiteBatch | None = None
+
+    def record(item: _FileRead, outcome: FileOutcome) -> None:
+        _record(source, settings, con, report, item, outcome, run_id)
+
+    def flush() -> None:
+        nonlocal batch
+        outcome = batch.validate() if batch is not None else None
+        for item in waiting:
+            # a failed batch: each file's own suite says which file, rows and rule
+            complete_suite(item.result, outcome if outcome is not None and outcome.success else None)
+            record(item, _finish(source, item, key))
+        waiting.clear()
+        batch = None
+
     for path in discover(source, settings):
         rel = path.relative_to(settings.landing_dir).as_posix()
         sha = sha256_of(path)
@@ -133,74 +154,130 @@ def scan(source: Source, settings: Settings, con: duckdb.DuckDBPyConnection, run
             report.files.append(FileOutcome(rel, sha, status, known[1] or 0, known[3] or "", list(known[2] or [])))
             continue
         mtime = dt.datetime.fromtimestamp(path.stat().st_mtime)
-        outcome = _read_one(source, settings, path, rel, sha, mtime, key, today)
-        if outcome.status == "rejected":
-            report_path = quarantine(settings, path, source, outcome, outcome.violations)
-            con.execute("INSERT INTO ops.landing_files VALUES (?, ?, ?, ?, 'rejected', 0, [], ?, ?, current_timestamp)",
-                        [source.name, rel, sha, mtime, outcome.message, str(report_path)])
-            record_alert(
-                con, severity="error", kind="rejected_file", source=source.name, file=rel, run_id=run_id,
-                settings=settings, subject=f"Bestand afgewezen: {rel}",
-                message=f"{rel} is in zijn geheel afgewezen; er is niets van geladen. {outcome.message}",
-                action=f"Lees het rapport {report_path.name} in {settings.quarantine_dir} (rijnummers, kolom, regel, "
-                       "waarde), laat de bron het bestand verbeteren en zet de verbeterde versie in de landing "
-                       "zone; de volgende run laadt die.")
-        else:
-            con.execute("INSERT INTO ops.landing_files VALUES (?, ?, ?, ?, 'accepted', ?, ?, NULL, NULL, current_timestamp)",
-                        [source.name, rel, sha, mtime, outcome.rows, outcome.partitions])
-        con.execute(
-            """INSERT INTO ops.load_log (source, file, file_sha256, file_mtime, status, rows_in_file, message, run_id)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
-            [source.name, rel, sha, mtime, outcome.status, outcome.rows, outcome.message or None, run_id])
-        report.files.append(outcome)
+        item = _read(source, settings, path, rel, sha, mtime, today)
+        pending = item.result.pending_suite if item.result is not None else None
+        if pending is None or not item.result.ok or item.result.rows >= CHUNK_ROWS:
+            flush()  # keep the order: what waits is recorded first
+            if item.result is not None:
+                complete_suite(item.result)  # a rejected file's report has the suite's findings too
+            record(item, _finish(source, item, key))
+            continue
+        if batch is not None and not batch.fits(item.result.rows):
+            flush()
+        if batch is None:
+            batch = SuiteBatch(source.spec, pending.today, pending.derived)
+        batch.add(pending.con, pending.cells_relation)
+        waiting.append(item)
+    flush()
     return report
+
+
+def _record(source: Source, settings: Settings, con: duckdb.DuckDBPyConnection, report: IngestReport,
+            item: _FileRead, outcome: FileOutcome, run_id: str | None) -> None:
+    """Note a file's outcome in ops.landing_files and ops.load_log; a rejected file is quarantined and alerted."""
+    rel, sha, mtime = item.rel, item.sha, item.mtime
+    if outcome.status == "rejected":
+        report_path = quarantine(settings, item.path, source, outcome, outcome.violations)
+        con.execute("INSERT INTO ops.landing_files VALUES (?, ?, ?, ?, 'rejected', 0, [], ?, ?, current_timestamp)",
+                    [source.name, rel, sha, mtime, outcome.message, str(report_path)])
+        record_alert(
+            con, severity="error", kind="rejected_file", source=source.name, file=rel, run_id=run_id,
+            settings=settings, subject=f"Bestand afgewezen: {rel}",
+            message=f"{rel} is in zijn geheel afgewezen; er is niets van geladen. {outcome.message}",
+            action=f"Lees het rapport {report_path.name} in {settings.quarantine_dir} (rijnummers, kolom, regel, "
+                   "waarde), laat de bron het bestand verbeteren en zet de verbeterde versie in de landing "
+                   "zone; de volgende run laadt die.")
+    else:
+        con.execute("INSERT INTO ops.landing_files VALUES (?, ?, ?, ?, 'accepted', ?, ?, NULL, NULL, current_timestamp)",
+                    [source.name, rel, sha, mtime, outcome.rows, outcome.partitions])
+    con.execute(
+        """INSERT INTO ops.load_log (source, file, file_sha256, file_mtime, status, rows_in_file, message, run_id)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+        [source.name, rel, sha, mtime, outcome.status, outcome.rows, outcome.message or None, run_id])
+    report.files.append(outcome)
 
 
 def accepted_path(settings: Settings, source: str, sha: str) -> Path:
     return settings.data_dir / "state" / "accepted" / source / f"{sha}.parquet"
 
 
-def _read_one(source: Source, settings: Settings, path: Path, rel: str, sha: str, mtime: dt.datetime, key: str,
-              today: dt.date | None) -> FileOutcome:
-    """Read, validate and pseudonymise one file in a private in-memory database."""
-    con = duckdb.connect()
+@dataclass
+class _FileRead:
+    """One new file, read into its own in-memory database and checked in bulk; its suite may still be due."""
+
+    path: Path
+    rel: str
+    sha: str
+    mtime: dt.datetime
+    settings: Settings
+    con: duckdb.DuckDBPyConnection
+    typed: str | None = None
+    result: ValidationResult | None = None
+    failure: FileOutcome | None = None  # the file could not be read at all
+
+
+def _read(source: Source, settings: Settings, path: Path, rel: str, sha: str, mtime: dt.datetime,
+          today: dt.date | None) -> _FileRead:
+    item = _FileRead(path, rel, sha, mtime, settings, duckdb.connect())
     try:
-        typed, result = _typed(source, settings, path, con, today)
+        item.typed, item.result = _typed(source, settings, path, item.con, today, defer_suite=True)
+    except Exception as exc:  # noqa: BLE001 - a rejection, or re-raised by _failure
+        try:
+            item.failure = _failure(rel, sha, exc)
+        except BaseException:
+            item.con.close()
+            raise
+    return item
+
+
+def _finish(source: Source, item: _FileRead, key: str) -> FileOutcome:
+    """Reject the file, or pseudonymise it and keep its accepted rows as Parquet; closes its database."""
+    rel, sha, con, result = item.rel, item.sha, item.con, item.result
+    try:
+        if item.failure is not None:
+            return item.failure
         if not result.ok:
             return FileOutcome(rel, sha, "rejected", result.rows, result.summary(), [], result.violations,
                                result.suite_lines)
+        typed = item.typed
         _pseudonymise(con, typed, source.spec, key)
         part = source.partition_sql or f"'{ALL}'"
-        out = accepted_path(settings, source.name, sha)
+        out = accepted_path(item.settings, source.name, sha)
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = out.with_suffix(".tmp")
         con.execute(
             f"""COPY (SELECT t.* EXCLUDE (_row), {part} AS _partition, ? AS _source_file, ? AS _file_sha256,
                        CAST(? AS TIMESTAMP) AS _file_mtime FROM {typed} t) TO '{tmp}' (FORMAT parquet)""",
-            [rel, sha, mtime])
+            [rel, sha, item.mtime])
         tmp.replace(out)
         parts = [r[0] for r in con.execute(
             f"SELECT DISTINCT _partition FROM read_parquet('{out}') ORDER BY 1").fetchall()]
         return FileOutcome(rel, sha, "accepted", result.rows, "", parts)
-    except FileFormatError as exc:
-        return FileOutcome(rel, sha, "rejected", 0, str(exc), [], [Violation(exc.row, "(file)", str(exc), None)])
-    except (duckdb.Error, ValueError, KeyError) as exc:
-        # Unexpected for a well-formed file; the class and first line only (no cell values reach the report).
-        message = f"the file could not be read ({exc.__class__.__name__}: {str(exc).splitlines()[0][:160]})"
-        return FileOutcome(rel, sha, "rejected", 0, message, [], [Violation(None, "(file)", message, None)])
+    except Exception as exc:  # noqa: BLE001
+        return _failure(rel, sha, exc)
     finally:
         con.close()
 
 
+def _failure(rel: str, sha: str, exc: Exception) -> FileOutcome:
+    if isinstance(exc, FileFormatError):
+        return FileOutcome(rel, sha, "rejected", 0, str(exc), [], [Violation(exc.row, "(file)", str(exc), None)])
+    if isinstance(exc, (duckdb.Error, ValueError, KeyError)):
+        # Unexpected for a well-formed file; the class and first line only (no cell values reach the report).
+        message = f"the file could not be read ({exc.__class__.__name__}: {str(exc).splitlines()[0][:160]})"
+        return FileOutcome(rel, sha, "rejected", 0, message, [], [Violation(None, "(file)", message, None)])
+    raise exc
+
+
 def _typed(source: Source, settings: Settings, path: Path, con: duckdb.DuckDBPyConnection,
-           today: dt.date | None = None) -> tuple[str | None, ValidationResult]:
+           today: dt.date | None = None, defer_suite: bool = False) -> tuple[str | None, ValidationResult]:
     """Read and validate one file into `con`: (the typed relation, the validation result)."""
     if path.suffix.lower() not in SUPPORTED:
         raise FileFormatError(f"unsupported file type '{path.suffix}': deliver CSV (.csv) or Excel (.xlsx)")
     if source.reader is not None:
-        return source.reader(path, con, settings)
+        return source.reader(path, con, settings, defer_suite=defer_suite)
     table = read_landing_file(path, con, mapping=column_mapping(settings, source.name))
-    result = validate(table, source.spec, today=today, derived=source.derived or None)
+    result = validate(table, source.spec, today=today, derived=source.derived or None, defer_suite=defer_suite)
     return result.typed, result
 
 

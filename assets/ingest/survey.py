@@ -21,12 +21,13 @@ from expectations.validate import ValidationResult, validate
 _YEAR_IN_NAME = re.compile(r"(?<!\d)(20\d{2})(?!\d)")
 
 
-def read_survey(path: Path, con: duckdb.DuckDBPyConnection, settings: Settings) -> tuple[str | None, ValidationResult]:
+def read_survey(path: Path, con: duckdb.DuckDBPyConnection, settings: Settings,
+                defer_suite: bool = False) -> tuple[str | None, ValidationResult]:
     table = read_landing_file(path, con, "survey", mapping=load_mapping(settings, SURVEY_RESPONSES.name))
     match = _YEAR_IN_NAME.search(path.stem)
     from_name = match.group(1) if match else "NULL"
     result = validate(table, SURVEY_RESPONSES,
-                      derived={"survey_year": f"COALESCE({from_name}, year(submitted_at))"})
+                      derived={"survey_year": f"COALESCE({from_name}, year(submitted_at))"}, defer_suite=defer_suite)
     if not result.ok:
         return None, result
     gender = " ".join(f"WHEN {code} THEN '{label}'" for code, label in GENDER_LABELS.items())

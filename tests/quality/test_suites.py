@@ -186,3 +186,45 @@ def test_qualtrics_header_rows_do_not_shift_rows(tmp_path):
     assert outcome.message.startswith("k10_1: not an answer of the codebook")
     assert outcome.message.endswith("(1 row; rows 5)")
     assert [(v.row, v.value) for v in outcome.violations] == [(5, "9")]
+
+
+HOURS_HEADER = "record_id,student_number,programme_code,location,work_date,hours\n"
+
+
+def test_small_files_are_validated_together_with_keys_unique_per_file(tmp_path, monkeypatch):
+    """Three monthly files, one GX validation: the same record_id in two files is no duplicate (the newest file
+    wins at load), the file's number is part of the key in the batch."""
+    import expectations.suites
+
+    settings = Settings(data_dir=tmp_path, pseudonym_key=KEY)
+    for month, ids in (("01", ("h1", "h2")), ("02", ("h1", "h3")), ("03", ("h4",))):
+        _write(settings.landing_dir / f"participation/hours/uren_2023-{month}.csv",
+               HOURS_HEADER + "".join(f"{i},612345,34116,Delft,2023-{month}-02,2\n" for i in ids))
+    validations = []
+    real_run = expectations.suites._Runner.run
+    monkeypatch.setattr(expectations.suites._Runner, "run",
+                        lambda self, suite, frame, fmt: validations.append(len(frame)) or real_run(self, suite, frame, fmt))
+    with connect(settings.warehouse_path) as con:
+        report = scan(participation.HOURS, settings, con, today=TODAY)
+    assert [(f.file.rsplit("/", 1)[1], f.status, f.rows) for f in report.files] == [
+        ("uren_2023-01.csv", "accepted", 2), ("uren_2023-02.csv", "accepted", 2), ("uren_2023-03.csv", "accepted", 1)]
+    assert validations == [5]  # one frame of the three files' 5 rows
+
+
+def test_a_batch_fails_on_a_duplicate_inside_one_file_only(tmp_path):
+    from expectations.suites import SuiteBatch
+
+    con = duckdb.connect()
+    spec = participation.HOURS.spec
+    batch = SuiteBatch(spec, TODAY)
+    for name, ids in (("a", ("h1", "h2")), ("b", ("h1", "h2"))):  # the same keys in two files: fine
+        table = read_landing_file(_write(tmp_path / f"{name}.csv", HOURS_HEADER + "".join(
+            f"{i},612345,34116,Delft,2023-01-02,2\n" for i in ids)), con, f"t_{name}")
+        result = validate(table, spec, today=TODAY, suite=False)
+        batch.add(con, result.cells_relation)
+    assert batch.rows == 4 and batch.validate().success
+    table = read_landing_file(_write(tmp_path / "c.csv", HOURS_HEADER + "h9,612345,34116,Delft,2023-01-02,2\n"
+                                     "h9,612346,34116,Delft,2023-01-03,1\n"), con, "t_c")
+    batch.add(con, validate(table, spec, today=TODAY, suite=False).cells_relation)
+    [failed] = batch.validate().failed
+    assert failed.expectation == "expect_compound_columns_to_be_unique" and failed.unexpected == 2
