@@ -112,18 +112,22 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(ddl)
 
 
-def upsert(con: duckdb.DuckDBPyConnection, table: str, staged_relation: str) -> int:
+def upsert(con: duckdb.DuckDBPyConnection, table: str, staged_relation: str) -> dict[str, int]:
     """Upsert the rows of `staged_relation` into `raw.<table>` by the table's natural key.
 
     Newest file wins: a staged row replaces a stored row with the same key only when its file is newer (by
-    modification time, then name); a stored row from a newer file is kept. Returns the rows written.
+    modification time, then name); a stored row from a newer file is kept; among staged rows with the same key
+    (several files loaded at once) the newest file's row is the one written. Returns the rows written per file
+    (`_file_sha256`).
     """
     _columns, key = RAW_TABLES[table]
     on = " AND ".join(f"t.{k} IS NOT DISTINCT FROM s.{k}" for k in key)
     newer = "(s._file_mtime, s._source_file) >= (t._file_mtime, t._source_file)"
+    newest_staged = (f"QUALIFY row_number() OVER (PARTITION BY {', '.join(key)} "
+                     "ORDER BY _file_mtime DESC, _source_file DESC) = 1")
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _upsert AS
-            SELECT s.* FROM {staged_relation} s
+            SELECT s.* FROM (SELECT * FROM {staged_relation} {newest_staged}) s
             WHERE NOT EXISTS (SELECT 1 FROM raw.{table} t WHERE {on} AND NOT {newer})"""
     )
     con.execute(f"DELETE FROM raw.{table} t WHERE EXISTS (SELECT 1 FROM _upsert s WHERE {on})")
@@ -131,6 +135,6 @@ def upsert(con: duckdb.DuckDBPyConnection, table: str, staged_relation: str) -> 
     staged = {r[0] for r in con.execute("DESCRIBE _upsert").fetchall()}
     cols = ", ".join(f'"{c}"' for c in target if c in staged)  # extra source columns are not raw data
     con.execute(f"INSERT INTO raw.{table} ({cols}) SELECT {cols} FROM _upsert")
-    (written,) = con.execute("SELECT count(*) FROM _upsert").fetchone()
+    written = dict(con.execute("SELECT _file_sha256, count(*) FROM _upsert GROUP BY 1").fetchall())
     con.execute("DROP TABLE _upsert")
-    return int(written)
+    return {sha: int(n) for sha, n in written.items()}

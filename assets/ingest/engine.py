@@ -364,42 +364,49 @@ def quarantine(settings: Settings, path: Path, source: Source, outcome: FileOutc
 
 def load(source: Source, settings: Settings, con: duckdb.DuckDBPyConnection, partitions: list[str] | None = None,
          run_id: str | None = None) -> IngestReport:
-    """Upsert accepted rows of the requested partitions (None = all) that were not loaded before."""
+    """Upsert accepted rows of the requested partitions (None = all) that were not loaded before.
+
+    Every file's rows to load go into one upsert, in one transaction (newest file winning per key, as if the
+    files were loaded one after another, oldest first): one pass over raw.<table> however many files arrive."""
     report = IngestReport(source.name)
     accepted = con.execute(
         """SELECT file, file_sha256, partitions FROM ops.landing_files
            WHERE source = ? AND status = 'accepted' ORDER BY file_mtime, file""", [source.name]).fetchall()
+    loaded = {(sha, p) for sha, p in con.execute(
+        "SELECT file_sha256, partition FROM ops.loaded_partitions WHERE source = ?", [source.name]).fetchall()}
     wanted = None if partitions is None else set(partitions)
+    todo: list[tuple[str, str, list[str]]] = []
     for rel, sha, parts in accepted:
-        todo = [p for p in (parts or []) if wanted is None or p in wanted or p == ALL]
-        done = {r[0] for r in con.execute(
-            "SELECT partition FROM ops.loaded_partitions WHERE source = ? AND file_sha256 = ?",
-            [source.name, sha]).fetchall()}
-        todo = [p for p in todo if p not in done]
-        if not todo:
-            continue
-        path = accepted_path(settings, source.name, sha)
-        placeholders = ", ".join("?" for _ in todo)
-        con.execute("BEGIN TRANSACTION")
-        try:
-            con.execute(
-                f"""CREATE OR REPLACE TEMP TABLE _staged AS
-                    SELECT * EXCLUDE (_partition), current_timestamp::TIMESTAMP AS _loaded_at
-                    FROM read_parquet('{path}') WHERE _partition IN ({placeholders})""", todo)
-            written = upsert(con, source.name, "_staged")
-            con.execute("DROP TABLE _staged")
-            con.executemany("INSERT INTO ops.loaded_partitions VALUES (?, ?, ?, current_timestamp, ?)",
-                            [(source.name, sha, p, run_id) for p in todo])
-            con.execute(
-                """INSERT INTO ops.load_log (source, file, file_sha256, status, rows_upserted, message, run_id)
-                   VALUES (?, ?, ?, 'loaded', ?, ?, ?)""",
-                [source.name, rel, sha, written, "partitions " + ", ".join(todo), run_id])
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
-        report.rows_upserted += written
-        report.partitions_loaded.extend(p for p in todo if p not in report.partitions_loaded)
+        these = [p for p in (parts or []) if (wanted is None or p in wanted or p == ALL) and (sha, p) not in loaded]
+        if these:
+            todo.append((rel, sha, these))
+    if not todo:
+        return report
+    selects = " UNION ALL BY NAME ".join(
+        f"SELECT * FROM read_parquet('{accepted_path(settings, source.name, sha)}') "
+        f"WHERE _partition IN ({', '.join('?' for _ in parts)})" for _rel, sha, parts in todo)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE _staged AS
+                SELECT * EXCLUDE (_partition), current_timestamp::TIMESTAMP AS _loaded_at FROM ({selects})""",
+            [p for _rel, _sha, parts in todo for p in parts])
+        written = upsert(con, source.name, "_staged")
+        con.execute("DROP TABLE _staged")
+        con.executemany("INSERT INTO ops.loaded_partitions VALUES (?, ?, ?, current_timestamp, ?)",
+                        [(source.name, sha, p, run_id) for _rel, sha, parts in todo for p in parts])
+        con.executemany(
+            """INSERT INTO ops.load_log (source, file, file_sha256, status, rows_upserted, message, run_id)
+               VALUES (?, ?, ?, 'loaded', ?, ?, ?)""",
+            [(source.name, rel, sha, written.get(sha, 0), "partitions " + ", ".join(parts), run_id)
+             for rel, sha, parts in todo])
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    report.rows_upserted = sum(written.values())
+    for _rel, _sha, parts in todo:
+        report.partitions_loaded.extend(p for p in parts if p not in report.partitions_loaded)
     return report
 
 

@@ -106,8 +106,11 @@ def test_newest_file_wins_by_mtime_then_name(settings):
     header = "record_id,student_number,programme_code,location,work_date,hours\n"
     write(settings, "participation/hours/new.csv", header + "h1,1,34116,Delft,2023-01-02,5\n", mtime=2_000_000_000)
     write(settings, "participation/hours/old.csv", header + "h1,1,34116,Delft,2023-01-02,3\n", mtime=1_900_000_000)
-    ingest(participation.HOURS, settings)
+    _, loaded = ingest(participation.HOURS, settings)  # both in one upsert: the newer file's row is written
     assert rows(settings, "SELECT hours FROM raw.participation_hours") == [(Decimal("5.00"),)]
+    assert loaded.rows_upserted == 1
+    assert rows(settings, "SELECT file, rows_upserted FROM ops.load_log WHERE status = 'loaded' ORDER BY 1") == [
+        ("participation/hours/new.csv", 1), ("participation/hours/old.csv", 0)]
     # An older file delivered later still loses against the newer one already loaded.
     write(settings, "participation/hours/older.csv", header + "h1,1,34116,Delft,2023-01-02,1\n", mtime=1_800_000_000)
     ingest(participation.HOURS, settings)
