@@ -21,6 +21,21 @@ class ConfigurationError(RuntimeError):
     """A setting is missing or invalid; the message says which and what to do."""
 
 
+#: DuckDB's memory limit for the warehouse (the pipeline's connections and dbt's): DuckDB's own default is 80 %
+#: of the machine, and it spills to `<warehouse>.tmp/` beyond the limit instead. National scale (~7 M timesheet
+#: lines) builds within it; the pipeline's peak stays under 4 GB with Python and dbt around it.
+DEFAULT_DUCKDB_MEMORY_LIMIT = "2GB"
+
+
+def duckdb_memory_limit(environ: dict[str, str] | None = None) -> str:
+    """`WB_DUCKDB_MEMORY_LIMIT` (e.g. 2GB, 1500MB), else the default."""
+    env = os.environ if environ is None else environ
+    value = (env.get("WB_DUCKDB_MEMORY_LIMIT") or DEFAULT_DUCKDB_MEMORY_LIMIT).strip().upper().replace(" ", "")
+    if not re.fullmatch(r"\d+(\.\d+)?(KB|MB|GB|TB|KIB|MIB|GIB|TIB)", value):
+        raise ConfigurationError(f"WB_DUCKDB_MEMORY_LIMIT must be a size such as 2GB or 1500MB, not {value!r}")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path
@@ -96,6 +111,7 @@ class Settings:
             "WB_MIN_CELL": str(self.min_cell),
             "WB_DATA_DIR": str(self.data_dir),
             "WB_BRIN": self.brin,
+            "WB_DUCKDB_MEMORY_LIMIT": duckdb_memory_limit(),
         }
 
 

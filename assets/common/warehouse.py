@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 import duckdb
 
+from assets.common.settings import duckdb_memory_limit
 from expectations.survey_codebook import PART_A_ITEMS, PART_B_ITEMS
 
 SURVEY_ITEMS = (*PART_A_ITEMS, *PART_B_ITEMS)
@@ -93,7 +94,7 @@ def connect(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConn
     """A connection to the warehouse file; creates the folder and the raw/ops tables on first write."""
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path), read_only=read_only)
+    con = duckdb.connect(str(path), read_only=read_only, config={"memory_limit": duckdb_memory_limit()})
     try:
         if not read_only:
             ensure_schema(con)

@@ -224,3 +224,16 @@ def test_duo_flattened_layout_real_file_keeps_suppressed_cell_unknown(settings):
     assert rows(settings, """SELECT study_year, sum(n_enrolled), count(*) FILTER (WHERE is_suppressed)
                              FROM raw.duo_enrolment GROUP BY 1 ORDER BY 1""") == [
         (2020, 28393, 1), (2021, 28409, 0), (2022, 27182, 0), (2023, 25874, 0), (2024, 24567, 0)]
+
+
+def test_warehouse_connections_keep_to_the_memory_limit(tmp_path, monkeypatch):
+    from assets.common.settings import ConfigurationError, duckdb_memory_limit
+
+    monkeypatch.setenv("WB_DUCKDB_MEMORY_LIMIT", "1500MB")
+    with connect(tmp_path / "w.duckdb") as con:
+        # DuckDB shows the limit in binary units, rounded down: 1500 MB = 1.397 GiB
+        assert con.execute("SELECT current_setting('memory_limit')").fetchone() == ("1.3 GiB",)
+    monkeypatch.setenv("WB_DUCKDB_MEMORY_LIMIT", "lots")
+    with pytest.raises(ConfigurationError, match="WB_DUCKDB_MEMORY_LIMIT"):
+        duckdb_memory_limit()
+    assert duckdb_memory_limit({}) == "2GB"
