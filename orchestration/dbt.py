@@ -30,13 +30,18 @@ def ensure_manifest() -> None:
     `dagster dev` does this itself (`prepare_if_dev`); the CLI and tests call this before loading definitions.
     """
     manifest = dbt_project.manifest_path
-    sources = [p for d in ("models", "macros", "seeds", "tests") for p in (DBT_PROJECT_DIR / d).rglob("*") if p.is_file()]
-    sources += [DBT_PROJECT_DIR / "dbt_project.yml", DBT_PROJECT_DIR / "profiles.yml"]
+    sources = dbt_project_files()
     if manifest.exists() and manifest.stat().st_mtime >= max(p.stat().st_mtime for p in sources):
         return
     env = {**os.environ, "WB_WAREHOUSE_PATH": os.environ.get("WB_WAREHOUSE_PATH", str(manifest.parent / "parse.duckdb"))}
     subprocess.run([_dbt_executable(), "parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir",
                     str(DBT_PROJECT_DIR), "--target-path", str(manifest.parent)], check=True, env=env)
+
+
+def dbt_project_files() -> list[Path]:
+    """The files that make the dbt project (what its manifest and documentation are built from)."""
+    files = [p for d in ("models", "macros", "seeds", "tests") for p in (DBT_PROJECT_DIR / d).rglob("*") if p.is_file()]
+    return files + [DBT_PROJECT_DIR / "dbt_project.yml", DBT_PROJECT_DIR / "profiles.yml"]
 
 
 def _dbt_executable() -> str:

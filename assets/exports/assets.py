@@ -6,6 +6,7 @@ everything downstream: the exports are then not rewritten, and what was publishe
 Every file is swapped in whole (publish.py), so a reader never sees a half-written one.
 """
 
+from datetime import date
 from pathlib import Path
 
 import psycopg
@@ -20,9 +21,10 @@ from assets.exports.catalog import TableDoc, table_docs, tables_in
 from assets.exports.dbt_docs import generate_docs
 from assets.exports.publish import Publication
 from assets.exports.serving import publish_marts
+from assets.exports import unchanged
 from assets.exports.tables import DICTIONARY_NAME, export_table, write_data_dictionary, write_duckdb_copy
 from assets.ingest.raw_assets import WRITER_POOL
-from orchestration.dbt import dbt_project, warehouse_dbt_models
+from orchestration.dbt import dbt_project, dbt_project_files, warehouse_dbt_models
 
 GROUP = "exports"
 MARTS, RESTRICTED = "marts", "restricted"
@@ -110,23 +112,63 @@ def restricted_tables(context: AssetExecutionContext, warehouse: WarehouseResour
        description="exports/docs/: dbt's documentation site (index.html opens from a file share), "
                    "manifest.json and catalog.json.")
 def dbt_docs(context: AssetExecutionContext, warehouse: WarehouseResource, dbt: DbtCliResource) -> MaterializeResult:
-    folder = warehouse.settings().exports_dir / "docs"
-    files = generate_docs(warehouse.settings(), folder, dbt.dbt_executable, Path(dbt.project_dir),
+    settings = warehouse.settings()
+    folder = settings.exports_dir / "docs"
+    with warehouse.connect() as con:  # the site shows the project and the built tables' columns, not the rows
+        current = unchanged.fingerprint(project=unchanged.files_fingerprint(dbt_project_files()),
+                                        columns=built_columns(con))
+    if (shown := unchanged.unchanged(settings, "dbt_docs", current)) is not None:
+        context.log.info("dbt project and the built tables' columns unchanged: the published docs stand")
+        return MaterializeResult(metadata={"path": MetadataValue.path(shown["path"]),
+                                           "files": MetadataValue.json(shown["files"]), "unchanged": True})
+    files = generate_docs(settings, folder, dbt.dbt_executable, Path(dbt.project_dir),
                           Path(dbt.profiles_dir or dbt.project_dir))
-    return MaterializeResult(metadata={"path": MetadataValue.path(str(folder / "index.html")),
-                                       "files": MetadataValue.json([f.name for f in files])})
+    shown = {"path": str(folder / "index.html"), "files": [f.name for f in files]}
+    unchanged.record(settings, "dbt_docs", current, files, shown)
+    return MaterializeResult(metadata={"path": MetadataValue.path(shown["path"]),
+                                       "files": MetadataValue.json(shown["files"]), "unchanged": False})
 
 
-def _publish_charts(context: AssetExecutionContext, figures: dict[str, Figure], folder: Path,
-                    prune: str) -> MaterializeResult:
+def built_columns(con) -> list[tuple]:
+    """Every column of the tables and views dbt builds (all schemas but the loaders' raw and ops)."""
+    return con.execute("""SELECT table_schema, table_name, column_name, data_type FROM information_schema.columns
+                          WHERE table_catalog = current_database() AND table_schema NOT IN ('raw', 'ops')
+                          ORDER BY ALL""").fetchall()
+
+
+def _charts(context: AssetExecutionContext, warehouse: WarehouseResource, name: str, tables: list[str],
+            draw, prune: str, **inputs) -> MaterializeResult:
+    """Draw and publish charts from marts `tables`, unless those tables, the drawing code and `inputs` are what
+    the published charts were drawn from (then the same charts and previews are shown again)."""
+    settings = warehouse.settings()
+    folder = settings.exports_dir / "charts"
+    with warehouse.connect() as con:
+        current = unchanged.fingerprint(
+            tables={t: unchanged.table_fingerprint(con, MARTS, t) for t in tables}, min_cell=settings.min_cell,
+            code=unchanged.files_fingerprint([Path(charts.__file__)]), dpi=[CHART_DPI, PREVIEW_DPI], **inputs)
+        shown = unchanged.unchanged(settings, name, current)
+        if shown is None:
+            figures = draw(con, settings.min_cell, log=context.log.warning)
+    if shown is not None:
+        context.log.info(f"{', '.join(tables)} unchanged since the charts were drawn: the published charts stand")
+        return MaterializeResult(metadata=_charts_metadata(folder, shown, unchanged_inputs=True))
     with Publication(folder, prune=[prune]) as publication:
-        for name, figure in figures.items():
-            figure.savefig(publication.temp(f"{name}.png"), format="png", dpi=CHART_DPI)
-    metadata = {"path": MetadataValue.path(str(folder)), "charts": MetadataValue.json(sorted(f"{n}.png" for n in figures))}
-    for name, figure in figures.items():
-        metadata[name] = MetadataValue.md(charts.markdown_image(figure, charts.figure_title(figure), PREVIEW_DPI))
+        for chart, figure in figures.items():
+            figure.savefig(publication.temp(f"{chart}.png"), format="png", dpi=CHART_DPI)
+    shown = {"charts": sorted(figures), "previews": {
+        chart: charts.markdown_image(figure, charts.figure_title(figure), PREVIEW_DPI) for chart, figure in figures.items()}}
+    unchanged.record(settings, name, current, [folder / f"{chart}.png" for chart in figures], shown)
     context.log.info(f"{len(figures)} charts written to {folder}")
-    return MaterializeResult(metadata=metadata)
+    return MaterializeResult(metadata=_charts_metadata(folder, shown, unchanged_inputs=False))
+
+
+def _charts_metadata(folder: Path, shown: dict, unchanged_inputs: bool) -> dict:
+    metadata = {"path": MetadataValue.path(str(folder)),
+                "charts": MetadataValue.json([f"{chart}.png" for chart in shown["charts"]]),
+                "unchanged": unchanged_inputs}
+    for chart, markdown in shown["previews"].items():
+        metadata[chart] = MetadataValue.md(markdown)
+    return metadata
 
 
 @asset(key=AssetKey([GROUP, "participation_charts"]),
@@ -136,10 +178,10 @@ def _publish_charts(context: AssetExecutionContext, figures: dict[str, Figure], 
                    "complete calendar year, per quarter, participated beside available) and "
                    "participation_trend.png (the institution over all quarters).")
 def participation_charts(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
-    settings = warehouse.settings()
-    with warehouse.connect() as con:
-        figures = charts.participation_charts(con, settings.min_cell, log=context.log.warning)
-    return _publish_charts(context, figures, settings.exports_dir / "charts", "participation_*.png")
+    # which year is the latest complete one depends on the date too
+    return _charts(context, warehouse, "participation_charts",
+                   ["participation_institution", "participation_by_location", "participation_by_domain"],
+                   charts.participation_charts, "participation_*.png", today=date.today())
 
 
 @asset(key=AssetKey([GROUP, "wellbeing_charts"]), deps=_marts("wellbeing_indicators"), group_name=GROUP,
@@ -147,10 +189,8 @@ def participation_charts(context: AssetExecutionContext, warehouse: WarehouseRes
        description="exports/charts/wellbeing_<indicator>.png: per indicator the trend over the survey years, "
                    "the institution and each location, with 95 % confidence intervals; suppressed cells marked.")
 def wellbeing_charts(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
-    settings = warehouse.settings()
-    with warehouse.connect() as con:
-        figures = charts.wellbeing_charts(con, settings.min_cell, log=context.log.warning)
-    return _publish_charts(context, figures, settings.exports_dir / "charts", "wellbeing_*.png")
+    return _charts(context, warehouse, "wellbeing_charts", ["wellbeing_indicators"], charts.wellbeing_charts,
+                   "wellbeing_*.png")
 
 
 @asset(key=AssetKey([GROUP, "serving_postgres"]), deps=MARTS_KEYS, group_name=GROUP, pool=WRITER_POOL,

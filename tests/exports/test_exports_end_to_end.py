@@ -227,3 +227,16 @@ def test_open_copy_survives_a_run_and_new_connections_see_new_data(built, tmp_pa
     assert not [p.name for p in copy.parent.iterdir() if p.name.startswith(".")]  # no temporary file left
     parquet = pq.read_table(data_dir / "exports" / "bi" / "participation_institution.parquet")
     assert parquet.column("quarter").to_pylist()[-1] == "2024-Q2"
+    # A new quarter of counts changes the participation marts, not the project nor the survey marts: the
+    # participation charts are drawn again, the docs and wellbeing charts stand (and say so).
+    instance = DagsterInstance.from_config(str(data_dir / "dagster_home"))
+    try:
+        latest = {name: instance.get_latest_materialization_event(AssetKey(["exports", name])).asset_materialization
+                  for name in ("participation_charts", "wellbeing_charts", "dbt_docs")}
+    finally:
+        instance.dispose()
+    assert {name: m.metadata["unchanged"].value for name, m in latest.items()} == {
+        "participation_charts": False, "wellbeing_charts": True, "dbt_docs": True}
+    assert latest["participation_charts"].metadata["participation_trend"].value.startswith("![")
+    assert sorted(p.name for p in (data_dir / "exports" / "docs").iterdir()) == [
+        "catalog.json", "index.html", "manifest.json"]

@@ -1,0 +1,71 @@
+"""Exports whose inputs have not changed since they were last published are not made again.
+
+An incremental refresh (a new quarter of hours) leaves the survey marts and the dbt project as they were: the
+wellbeing charts and dbt's documentation site would come out the same, at a cost of seconds each. Each such
+export records a fingerprint of everything it is made from (the tables' contents, the code that draws or
+generates it, the settings it uses) in `state/exports/<name>.json`, together with the metadata it showed in
+Dagster; the next run compares, and when nothing changed and every published file is still there it says so
+and shows the same metadata again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import duckdb
+
+from assets.common.settings import Settings
+
+
+def table_fingerprint(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> str:
+    """The table's columns and rows, whatever their order (missing: "absent")."""
+    columns = con.execute(
+        """SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = ? AND table_name = ?
+           AND table_catalog = current_database() ORDER BY ordinal_position""", [schema, table]).fetchall()
+    if not columns:
+        return "absent"
+    rows, content = con.execute(
+        f'SELECT count(*), coalesce(sum(hash(t)::HUGEINT), 0) FROM "{schema}"."{table}" AS t').fetchone()
+    return f"{columns}|{rows}|{content}"
+
+
+def files_fingerprint(paths: list[Path]) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(paths):
+        digest.update(str(path).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def fingerprint(**parts: object) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _state_path(settings: Settings, name: str) -> Path:
+    return settings.data_dir / "state" / "exports" / f"{name}.json"
+
+
+def unchanged(settings: Settings, name: str, current: str) -> dict | None:
+    """The metadata recorded with the last publication when its fingerprint equals `current` and all its
+    files are still there; otherwise None (make the export)."""
+    path = _state_path(settings, name)
+    try:
+        recorded = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if recorded.get("fingerprint") != current or not all((settings.data_dir / f).exists()
+                                                          for f in recorded.get("files", [])):
+        return None
+    return recorded.get("metadata", {})
+
+
+def record(settings: Settings, name: str, current: str, files: list[Path], metadata: dict) -> None:
+    """Remember what was published (after it was: a failed export records nothing). `metadata`: JSON."""
+    path = _state_path(settings, name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    files = [Path(f).relative_to(settings.data_dir).as_posix() for f in files]  # the data folder may move
+    tmp.write_text(json.dumps({"fingerprint": current, "files": files, "metadata": metadata}), encoding="utf-8")
+    tmp.replace(path)
