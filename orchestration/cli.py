@@ -21,13 +21,15 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--seed", type=int, default=42)
     demo.add_argument("--quiet", action="store_true", help="no progress bar")
 
-    sub.add_parser("materialize", help="load the landing zone and build every mart, check and export")
+    mat = sub.add_parser("materialize", help="load the landing zone and build every mart, check and export")
+    mat.add_argument("--full", action="store_true",
+                     help="rebuild every model and export, not only what depends on the raw tables that changed")
 
     args = parser.parse_args(argv)
     try:
         if args.command == "demo-data":
             return _demo_data(args)
-        return materialize()
+        return materialize(full=args.full)
     except ConfigurationError as exc:
         print(f"wellbeing: {exc}", file=sys.stderr)
         return 2
@@ -44,7 +46,7 @@ def _demo_data(args: argparse.Namespace) -> int:
     return 0
 
 
-def materialize(settings: Settings | None = None, out=print) -> int:
+def materialize(settings: Settings | None = None, out=print, full: bool = False) -> int:
     """Every asset for every partition the landing zone holds, checks included. 0 only when all is well."""
     from orchestration.runner import run_everything
 
@@ -56,7 +58,7 @@ def materialize(settings: Settings | None = None, out=print) -> int:
     if not (home / "dagster.yaml").exists():  # nothing here reaches the internet, usage statistics neither
         (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
     started = time.monotonic()
-    problems = run_everything(settings, out=out)
+    problems = run_everything(settings, out=out, full=full)
     elapsed = time.monotonic() - started
     if problems:
         print(f"\nwellbeing materialize FAILED after {elapsed:.1f} s:", file=sys.stderr)

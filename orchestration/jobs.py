@@ -39,8 +39,9 @@ survey_job = _job(
     "Upsert the accepted survey responses of the selected survey years into raw.survey_responses.")
 
 #: Everything downstream of raw: dbt build (models + tests as checks), then exports.
+BUILD_SELECTION = AssetSelection.assets(warehouse_dbt_models).downstream()
 transform_job = _job(
-    "build_warehouse", AssetSelection.assets(warehouse_dbt_models).downstream(),
+    "build_warehouse", BUILD_SELECTION,
     "dbt build of staging, intermediate and marts with their tests; then the exports.")
 
 #: What a new hours file or the weekly schedule asks for: validate new files, load the quarter(s).

@@ -1,7 +1,8 @@
 """Runs the jobs in order for `wellbeing materialize`, and turns failures into sentences a user can act on.
 
 Order: ingest (unpartitioned sources, hours scan) → hours for every quarter the landing zone holds (one
-single run over the range) → dbt build and everything downstream. A failed blocking check stops the chain,
+single run over the range) → dbt build and everything downstream of the raw tables that changed since the last
+build (orchestration/build_plan.py; everything the first time, or with `--full`). A failed blocking check stops the chain,
 so nothing downstream of bad input is rebuilt.
 """
 
@@ -10,17 +11,21 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
-from dagster import DagsterEventType, DagsterInstance
+from dagster import AssetKey, AssetSelection, DagsterEventType, DagsterInstance
 
 from assets.common.settings import Settings
 from assets.common.warehouse import connect
 from assets.ingest.raw_assets import held_partitions
+from orchestration.build_plan import changed_raw_tables, record_build
+from orchestration.jobs import BUILD_SELECTION
+from assets.exports.assets import GROUP as EXPORTS_GROUP
 from orchestration.partitions import quarter_partition_key, quarter_partitions, survey_year_partitions
 from orchestration.tags import RANGE_END, RANGE_START, TRIGGER_TAG
 
 
 
-def run_everything(settings: Settings, out: Callable[[str], None] = print) -> list[str]:
+def run_everything(settings: Settings, out: Callable[[str], None] = print, full: bool = False) -> list[str]:
+    """`full`: rebuild every model and export, whatever changed (orchestration/build_plan.py)."""
     from orchestration.definitions import defs  # builds dbt's manifest first when it is stale
 
     unsynchronised_sqlite_run_history()
@@ -48,8 +53,33 @@ def run_everything(settings: Settings, out: Callable[[str], None] = print) -> li
         if problems:
             return problems
 
-    out("4/4 build: dbt build (models and tests), checks and exports …")
-    return _run(defs, "build_warehouse", instance, {})
+    with connect(settings.warehouse_path) as con:
+        changed = None if full else changed_raw_tables(con, settings)
+    selection = None if changed is None else build_selection(defs, changed)
+    if changed is None:
+        out("4/4 build: dbt build (models and tests), checks and exports …")
+    elif not changed:
+        out("4/4 build: no raw table, dbt model or setting changed since the last build: the marts stand; "
+            "exports checked (`wellbeing materialize --full` rebuilds everything) …")
+    else:
+        out(f"4/4 build: what depends on {', '.join(f'raw.{t}' for t in changed)} "
+            f"({len(selection)} assets: dbt models with their tests, checks, exports) …")
+    problems, run_id = _run(defs, "build_warehouse", instance, {}, asset_selection=selection, with_run_id=True)
+    if not problems:
+        with connect(settings.warehouse_path) as con:
+            record_build(con, settings, run_id, "everything" if changed is None else ", ".join(changed) or "exports")
+    return problems
+
+
+def build_selection(defs, changed: list[str]) -> list[AssetKey]:
+    """The build job's assets downstream of the changed raw tables (dbt models and their tests), and every
+    export: each is cheap or finds out by itself that its inputs are unchanged (assets/exports/unchanged.py),
+    and a deleted export file comes back."""
+    graph = defs.resolve_asset_graph()
+    in_job = BUILD_SELECTION.resolve(graph)
+    downstream = AssetSelection.assets(*[AssetKey(["raw", t]) for t in changed]).downstream().resolve(graph)
+    exports = AssetSelection.groups(EXPORTS_GROUP).resolve(graph)
+    return sorted(in_job & (downstream | exports), key=lambda k: k.path)
 
 
 def unsynchronised_sqlite_run_history() -> None:
@@ -80,14 +110,16 @@ def unsynchronised_sqlite_run_history() -> None:
 _SQLITE_LISTENING = False
 
 
-def _run(defs, job_name: str, instance: DagsterInstance, tags: dict[str, str]) -> list[str]:
+def _run(defs, job_name: str, instance: DagsterInstance, tags: dict[str, str],
+         asset_selection: list[AssetKey] | None = None, with_run_id: bool = False):
     job = defs.resolve_job_def(job_name)
     # The full event log is in the Dagster instance (UI); the terminal shows warnings and our progress lines.
     level = os.environ.get("WB_LOG_LEVEL", "WARNING").upper()
     tags = {**tags, TRIGGER_TAG: "materialize"}
-    result = job.execute_in_process(instance=instance, tags=tags, raise_on_error=False,
+    result = job.execute_in_process(instance=instance, tags=tags, raise_on_error=False, asset_selection=asset_selection,
                                     run_config={"loggers": {"console": {"config": {"log_level": level}}}})
-    return describe_failures(result.all_events) if not result.success else []
+    problems = describe_failures(result.all_events) if not result.success else []
+    return (problems, result.run_id) if with_run_id else problems
 
 
 def describe_failures(events) -> list[str]:

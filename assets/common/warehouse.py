@@ -82,6 +82,9 @@ OPS_DDL = [
     """CREATE TABLE IF NOT EXISTS ops.loaded_partitions (
         source VARCHAR NOT NULL, file_sha256 VARCHAR NOT NULL, partition VARCHAR NOT NULL,
         loaded_at TIMESTAMP NOT NULL, run_id VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS ops.builds (
+        built_at TIMESTAMP NOT NULL, run_id VARCHAR, selected VARCHAR,  -- everything | raw tables rebuilt from
+        state VARCHAR NOT NULL)          -- JSON: what the build was made from (orchestration/build_plan.py)""",
     """CREATE TABLE IF NOT EXISTS ops.check_results (
         checked_at TIMESTAMP NOT NULL DEFAULT current_timestamp, asset VARCHAR NOT NULL,
         check_name VARCHAR NOT NULL, passed BOOLEAN NOT NULL, severity VARCHAR, details VARCHAR,
