@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import numpy as np
+import pyarrow as pa
 
 #: A line longer than this is not a plausible export row (guards memory; a 100 MB line is rejected).
 MAX_LINE_BYTES = 1_000_000
@@ -202,7 +204,6 @@ def _read_xlsx(path: Path, con: duckdb.DuckDBPyConnection, name: str) -> Landing
     """The first sheet, read with calamine (Rust; ~10× faster than openpyxl on a national-scale workbook).
 
     A workbook calamine cannot read goes to openpyxl, which either reads it or says what is wrong with it."""
-    import pandas as pd
     from python_calamine import CalamineWorkbook
 
     try:
@@ -219,20 +220,34 @@ def _read_xlsx(path: Path, con: duckdb.DuckDBPyConnection, name: str) -> Landing
     width = len(header)
     columns = list(_header_columns(",".join(
         '"' + (_cell_text(h) or "unnamed").replace('"', '""') + '"' for h in header), ",").keys())
-    data = []
-    for row in grid[1:]:
-        cells = [_cell_text(v) for v in row[:width]]
-        cells += [None] * (width - len(cells))
-        data.append(cells)
-    while data and all(c is None for c in data[-1]):  # trailing formatted-but-empty rows
-        data.pop()
-    frame = pd.DataFrame(data, columns=columns, dtype="string" if data else object)
-    if not data:
-        frame = pd.DataFrame({c: pd.Series([], dtype="string") for c in columns})
-    con.register(f"{name}_frame", frame)
+    rows = grid[1:]
+    while rows and all(_cell_text(v) is None for v in rows[-1][:width]):  # trailing formatted-but-empty rows
+        rows.pop()
+    rows = [row if len(row) >= width else list(row) + [None] * (width - len(row)) for row in rows]
+    cells = pa.table({name: _column_text([row[i] for row in rows]) for i, name in enumerate(columns)})
+    con.register(f"{name}_frame", cells)
     con.execute(f"CREATE OR REPLACE TABLE {name}_src AS SELECT * FROM {name}_frame")
     con.unregister(f"{name}_frame")
     return _finish(con, name, columns, "xlsx", None)
+
+
+def _column_text(values: list) -> pa.Array:
+    """One column of a sheet as text, as `_cell_text` writes each cell, without a Python call per cell where
+    the column holds only text or only numbers (a national-scale workbook has millions of cells)."""
+    kinds = set(map(type, values))
+    if kinds <= {str, type(None)}:
+        return pa.array(values, pa.string())  # blanks become NULL in _finish (NULLIF(TRIM(…), ''))
+    if kinds <= {float, int, type(None)}:
+        numbers = np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+        missing = np.isnan(numbers)
+        whole = ~missing & (numbers == np.floor(numbers))
+        if not (np.abs(numbers[whole]) >= 2**53).any():  # beyond that a float is not the integer it shows
+            text = np.full(len(values), None, dtype=object)
+            text[whole] = numbers[whole].astype(np.int64).astype(str)
+            fraction = ~missing & ~whole
+            text[fraction] = [str(v) for v in numbers[fraction].tolist()]
+            return pa.array(text, pa.string())
+    return pa.array([_cell_text(v) for v in values], pa.string())
 
 
 def _openpyxl_grid(path: Path) -> list[tuple]:
