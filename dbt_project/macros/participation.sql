@@ -1,6 +1,7 @@
 {#- The participation marts (warehouse contract, "Participation marts"), one query for every level:
     int_participation_aggregated_to_programmes rolled up to quarter × the level's group columns, the
-    percentages, and disclosure control shared by all four marts (participation_disclosure below).
+    percentages, and the disclosure decision shared by all four marts: participation_disclosure below, computed
+    once in the model int_participation_cells_suppressed, which every mart joins.
 
     participation_mart(level)
       level  'institution', 'location', 'domain' or 'programme' (programme × location, with the programme's
@@ -40,7 +41,7 @@ measured as (
 
 disclosure as (
 
-    {{ participation_disclosure('programme_quarters') | indent(4) }}
+    select * from {{ ref('int_participation_cells_suppressed') }}
 
 ),
 
@@ -167,7 +168,8 @@ group by quarter{% for column in group_columns %}, {{ column }}{% endfor %}
     has to be suppressed). The marts apply the primary rule themselves as well (participation_mart).
 
     Returns a query (a CTE body) with quarter, level, group_name, location and suppressed for every row of the
-    four marts. -#}
+    four marts. Materialised once as int_participation_cells_suppressed (the marts join it): the query is
+    large, and DuckDB spends seconds planning it. -#}
 {% macro participation_disclosure(programme_quarters, rounds=3) -%}
     {%- set levels = [
         ('institution', 0.5, 'null', 'null'),

@@ -1,0 +1,105 @@
+{#- Column rules of a model, checked in one query per model (one scan, one dbt test, one Dagster asset check)
+    instead of one test per column and rule. Each test returns one row per column that breaks its rule, naming
+    the column, the rule, how many rows break it and an example, so a failure says which column it is. -#}
+
+{#- Columns that must not be null. `columns`: column names, or {name: column, where: "SQL predicate"} for a
+    column that must be filled only in the rows the predicate picks (e.g. the location of location rows).
+
+      - not_null_columns:
+          name: <model>_columns_not_null
+          arguments:
+            columns: [survey_year, response_id, {name: location, where: "level = 'location'"}]
+
+    Contract-enforced marts declare `constraints: [{type: not_null}]` on such columns instead (the database
+    refuses the build), and list here only the conditional ones. -#}
+{% test not_null_columns(model, columns) %}
+    {%- set checks = [] -%}
+    {%- for entry in columns -%}
+        {%- if entry is mapping -%}
+            {%- do checks.append({'name': entry['name'], 'where': entry.get('where')}) -%}
+        {%- else -%}
+            {%- do checks.append({'name': entry, 'where': none}) -%}
+        {%- endif -%}
+    {%- endfor %}
+    with _counted as (
+        select
+            {%- for check in checks %}
+            sum(case when {{ ('(' ~ check.where ~ ') and ') if check.where }}{{ check.name }} is null then 1 else 0 end)
+                as _n_{{ loop.index }}{{ ',' if not loop.last }}
+            {%- endfor %}
+        from {{ model }}
+    )
+    {%- for check in checks %}
+    select
+        cast('{{ check.name }}' as {{ dbt.type_string() }}) as column_name,
+        cast({{ ("'where " ~ (check.where | replace("'", "''")) ~ "'") if check.where else 'null' }}
+            as {{ dbt.type_string() }}) as only_rows,
+        _n_{{ loop.index }} as n_null_rows
+    from _counted
+    where _n_{{ loop.index }} > 0
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+{% endtest %}
+
+{#- Values that columns (or expressions) may take: a closed range or a list of accepted values. Nulls pass
+    (a missing answer, a score too few items answered for). `rules`, one entry per column or group of columns
+    sharing a rule:
+
+      - column_values_allowed:
+          name: <model>_values_allowed
+          arguments:
+            rules:
+              - {columns: [k10_1, k10_2], min_value: 1, max_value: 5}      # codebook range of a scale's items
+              - {column: k10_band, values: [laag, matig, hoog]}            # accepted values (text)
+              - {column: quarter_number, values: [1, 2, 3, 4], quote: false}
+              - {column: "value - ci_low", min_value: 0, max_value: 1000, where: "indicator like '%_pct'"}
+
+    For scores a value outside its scale's range means a scoring macro or the raw codes are wrong. -#}
+{% test column_values_allowed(model, rules) %}
+    {%- set checks = [] -%}
+    {%- for rule in rules -%}
+        {%- set names = rule['columns'] if 'columns' in rule else [rule['column']] -%}
+        {%- for name in names -%}
+            {%- if 'values' in rule -%}
+                {%- set quote = rule.get('quote', true) -%}
+                {%- set listed = [] -%}
+                {%- for value in rule['values'] -%}
+                    {%- do listed.append(("'" ~ (value | string | replace("'", "''")) ~ "'") if quote else (value | string)) -%}
+                {%- endfor -%}
+                {%- set broken = name ~ ' not in (' ~ (listed | join(', ')) ~ ')' -%}
+                {%- set description = 'one of ' ~ (rule['values'] | join(', ')) -%}
+            {%- else -%}
+                {%- set broken = '(' ~ name ~ ' < ' ~ rule['min_value'] ~ ' or ' ~ name ~ ' > ' ~ rule['max_value'] ~ ')' -%}
+                {%- set description = 'between ' ~ rule['min_value'] ~ ' and ' ~ rule['max_value'] -%}
+            {%- endif -%}
+            {%- if rule.get('where') -%}
+                {%- set broken = '(' ~ rule['where'] ~ ') and ' ~ broken -%}
+                {%- set description = description ~ ' where ' ~ rule['where'] -%}
+            {%- endif -%}
+            {%- do checks.append({'name': name, 'broken': broken, 'description': description}) -%}
+        {%- endfor -%}
+    {%- endfor %}
+    with _counted as (
+        select
+            {%- for check in checks %}
+            sum(case when {{ check.broken }} then 1 else 0 end) as _n_{{ loop.index }},
+            min(case when {{ check.broken }} then cast({{ check.name }} as {{ dbt.type_string() }}) end)
+                as _example_{{ loop.index }}{{ ',' if not loop.last }}
+            {%- endfor %}
+        from {{ model }}
+    )
+    {%- for check in checks %}
+    select
+        cast('{{ check.name | replace("'", "''") }}' as {{ dbt.type_string() }}) as column_name,
+        cast('{{ check.description | replace("'", "''") }}' as {{ dbt.type_string() }}) as allowed,
+        _n_{{ loop.index }} as n_rows_outside,
+        _example_{{ loop.index }} as example
+    from _counted
+    where _n_{{ loop.index }} > 0
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+{% endtest %}
