@@ -23,20 +23,8 @@ netted as (
 
 latest_hours_line as (
 
-    select pseudo_id, quarter, programme_code, location
-    from (
-        select
-            pseudo_id,
-            quarter,
-            programme_code,
-            location,
-            row_number() over (
-                partition by pseudo_id, quarter
-                order by work_date desc, record_id desc
-            ) as recency
-        from hours
-    ) as ranked
-    where recency = 1
+    {{ latest_per_group('hours', ['pseudo_id', 'quarter'], ['work_date', 'record_id'],
+                        ['programme_code', 'location']) | indent(4) }}
 
 ),
 

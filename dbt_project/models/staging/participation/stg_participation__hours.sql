@@ -1,4 +1,7 @@
 -- One row per timesheet line, with its calendar quarter and the canonical location.
+-- A table, not a view like the other staging models: at national scale (~7 M lines) four models and the tests
+-- read it, and a view would recompute the location and quarter for each of them.
+{{ config(materialized='table') }}
 with source as (
 
     select * from {{ source('participation', 'participation_hours') }}
