@@ -17,6 +17,7 @@ import hashlib
 import json
 import shutil
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,7 +25,7 @@ import duckdb
 
 from assets.common.alerts import record_alert
 from assets.common.landing_files import FileFormatError, read_landing_file
-from assets.common.pseudonym import pseudonymise_many
+from assets.common.pseudonym import Pseudonymiser
 from assets.common.settings import Settings
 from assets.common.warehouse import upsert
 from expectations.specs import STUDENT_NUMBER, SourceSpec
@@ -33,6 +34,9 @@ from expectations.validate import ValidationResult, Violation, complete_suite, v
 
 ALL = "*"  # the partition of an unpartitioned source
 SUPPORTED = (".csv", ".txt", ".xlsx", ".xlsm")
+SAME_CONTENT = ("same content as an earlier file of this scan",)
+#: New files read and checked ahead, in threads, while the previous one is validated by GX and written.
+READ_AHEAD = 2
 
 
 @dataclass
@@ -125,7 +129,7 @@ def scan(source: Source, settings: Settings, con: duckdb.DuckDBPyConnection, run
     Each file is read and checked in bulk SQL in its own in-memory database; the source's GX suite then runs
     over several small files at once (`SuiteBatch`, up to ~200,000 rows) and over a large file on its own.
     Files are recorded in the order found, each once its suite has run."""
-    key = settings.require_key()
+    pseudonyms = Pseudonymiser(settings.require_key())
     report = IngestReport(source.name)
     waiting: list[_FileRead] = []  # read, bulk checks passed, in the batch: suite still to run
     batch: SuiteBatch | None = None
@@ -139,36 +143,54 @@ def scan(source: Source, settings: Settings, con: duckdb.DuckDBPyConnection, run
         for item in waiting:
             # a failed batch: each file's own suite says which file, rows and rule
             complete_suite(item.result, outcome if outcome is not None and outcome.success else None)
-            record(item, _finish(source, item, key))
+            record(item, _finish(source, item, pseudonyms))
         waiting.clear()
         batch = None
 
+    files = []  # (path, rel, sha, what ops.landing_files knows of that content, or SAME_CONTENT)
     for path in discover(source, settings):
-        rel = path.relative_to(settings.landing_dir).as_posix()
         sha = sha256_of(path)
         known = con.execute(
             "SELECT status, rows, partitions, message FROM ops.landing_files WHERE source = ? AND file_sha256 = ?",
             [source.name, sha]).fetchone()
-        if known:
-            status = "unchanged" if known[0] == "accepted" else "previously_rejected"
-            report.files.append(FileOutcome(rel, sha, status, known[1] or 0, known[3] or "", list(known[2] or [])))
-            continue
-        mtime = dt.datetime.fromtimestamp(path.stat().st_mtime)
-        item = _read(source, settings, path, rel, sha, mtime, today)
-        pending = item.result.pending_suite if item.result is not None else None
-        if pending is None or not item.result.ok or item.result.rows >= CHUNK_ROWS:
-            flush()  # keep the order: what waits is recorded first
-            if item.result is not None:
-                complete_suite(item.result)  # a rejected file's report has the suite's findings too
-            record(item, _finish(source, item, key))
-            continue
-        if batch is not None and not batch.fits(item.result.rows):
-            flush()
-        if batch is None:
-            batch = SuiteBatch(source.spec, pending.today, pending.derived)
-        batch.add(pending.con, pending.cells_relation)
-        waiting.append(item)
-    flush()
+        if not known and any(f[2] == sha for f in files):
+            known = SAME_CONTENT  # a copy of a file found earlier in this scan: as that one turns out
+        files.append((path, path.relative_to(settings.landing_dir).as_posix(), sha, known))
+    new = [i for i, (*_, known) in enumerate(files) if not known]  # positions of the files to read, in order
+    reads: dict[int, Future] = {}
+    # Reading and the bulk SQL checks of the next files run in threads (DuckDB works outside the GIL) while this
+    # thread runs the GX suite and writes; besides the current file at most READ_AHEAD wait in memory.
+    with ThreadPoolExecutor(max_workers=READ_AHEAD, thread_name_prefix="landing-read") as pool:
+        for i, (path, rel, sha, known) in enumerate(files):
+            if known is SAME_CONTENT:
+                flush()
+                earlier = next(f for f in report.files if f.sha256 == sha)
+                known = ("accepted" if earlier.status == "accepted" else "rejected", earlier.rows, earlier.partitions,
+                         earlier.message)
+            if known:
+                status = "unchanged" if known[0] == "accepted" else "previously_rejected"
+                report.files.append(FileOutcome(rel, sha, status, known[1] or 0, known[3] or "", list(known[2] or [])))
+                continue
+            while new and len(reads) <= READ_AHEAD:  # submitted in file order, so file i is among them
+                j = new.pop(0)
+                p, r, h, _known = files[j]
+                mtime = dt.datetime.fromtimestamp(p.stat().st_mtime)
+                reads[j] = pool.submit(_read, source, settings, p, r, h, mtime, today)
+            item = reads.pop(i).result()
+            pending = item.result.pending_suite if item.result is not None else None
+            if pending is None or not item.result.ok or item.result.rows >= CHUNK_ROWS:
+                flush()  # keep the order: what waits is recorded first
+                if item.result is not None:
+                    complete_suite(item.result)  # a rejected file's report has the suite's findings too
+                record(item, _finish(source, item, pseudonyms))
+                continue
+            if batch is not None and not batch.fits(item.result.rows):
+                flush()
+            if batch is None:
+                batch = SuiteBatch(source.spec, pending.today, pending.derived)
+            batch.add(pending.con, pending.cells_relation)
+            waiting.append(item)
+        flush()
     return report
 
 
@@ -230,7 +252,7 @@ def _read(source: Source, settings: Settings, path: Path, rel: str, sha: str, mt
     return item
 
 
-def _finish(source: Source, item: _FileRead, key: str) -> FileOutcome:
+def _finish(source: Source, item: _FileRead, pseudonyms: Pseudonymiser) -> FileOutcome:
     """Reject the file, or pseudonymise it and keep its accepted rows as Parquet; closes its database."""
     rel, sha, con, result = item.rel, item.sha, item.con, item.result
     try:
@@ -240,7 +262,7 @@ def _finish(source: Source, item: _FileRead, key: str) -> FileOutcome:
             return FileOutcome(rel, sha, "rejected", result.rows, result.summary(), [], result.violations,
                                result.suite_lines)
         typed = item.typed
-        _pseudonymise(con, typed, source.spec, key)
+        _pseudonymise(con, typed, source.spec, pseudonyms)
         part = source.partition_sql or f"'{ALL}'"
         out = accepted_path(item.settings, source.name, sha)
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -297,7 +319,7 @@ def partitions_of(source: Source, settings: Settings, path: Path) -> list[str] |
         con.close()
 
 
-def _pseudonymise(con: duckdb.DuckDBPyConnection, typed: str, spec: SourceSpec, key: str) -> None:
+def _pseudonymise(con: duckdb.DuckDBPyConnection, typed: str, spec: SourceSpec, pseudonyms: Pseudonymiser) -> None:
     """Replace every student-number column by `pseudo_id`: HMAC per distinct number, then a join.
 
     The distinct numbers go in and their pseudonyms come back as one Arrow table (not a row-by-row insert:
@@ -308,7 +330,7 @@ def _pseudonymise(con: duckdb.DuckDBPyConnection, typed: str, spec: SourceSpec, 
         distinct = con.sql(f'SELECT DISTINCT "{col}" AS raw FROM {typed} WHERE "{col}" IS NOT NULL').to_arrow_table()
         raw = distinct.column("raw").to_pylist()
         mapping = pa.table({"raw": pa.array(raw, pa.string()),
-                            "pseudo_id": pa.array(pseudonymise_many(raw, key), pa.string())})
+                            "pseudo_id": pa.array(pseudonyms.many(raw), pa.string())})
         con.register("_pseudonyms", mapping)
         try:
             con.execute(f"""CREATE OR REPLACE TABLE {typed} AS

@@ -237,3 +237,17 @@ def test_warehouse_connections_keep_to_the_memory_limit(tmp_path, monkeypatch):
     with pytest.raises(ConfigurationError, match="WB_DUCKDB_MEMORY_LIMIT"):
         duckdb_memory_limit()
     assert duckdb_memory_limit({}) == "2GB"
+
+
+def test_two_copies_in_one_delivery_load_once(settings):
+    """The same content under two names in one scan (files are read ahead in threads): one is loaded, the other
+    reported unchanged, and a third file after them still loads."""
+    write(settings, "participation/hours/a.csv", HOURS_SEMI, mtime=1_900_000_000)
+    write(settings, "participation/hours/b.csv", HOURS_SEMI, mtime=1_900_000_001)
+    write(settings, "participation/hours/c.csv", "record_id,student_number,programme_code,location,work_date,hours\n"
+          "h9,700002,34116,Delft,2023-05-02,1\n", mtime=1_900_000_002)
+    scanned, loaded = ingest(participation.HOURS, settings)
+    assert [(f.file.rsplit("/", 1)[1], f.status, f.rows) for f in scanned.files] == [
+        ("a.csv", "accepted", 3), ("b.csv", "unchanged", 3), ("c.csv", "accepted", 1)]
+    assert loaded.rows_upserted == 4
+    assert rows(settings, "SELECT count(*) FROM ops.landing_files") == [(2,)]
