@@ -228,3 +228,29 @@ def test_a_batch_fails_on_a_duplicate_inside_one_file_only(tmp_path):
     batch.add(con, validate(table, spec, today=TODAY, suite=False).cells_relation)
     [failed] = batch.validate().failed
     assert failed.expectation == "expect_compound_columns_to_be_unique" and failed.unexpected == 2
+
+
+def test_a_wide_frame_in_narrow_slices_gives_the_same_outcome(tmp_path, monkeypatch):
+    """The survey's ~130 columns go to GX in slices of at most NARROW_COLUMNS: the same expectations, the same
+    failures with the same rows as one validation of the whole frame."""
+    import expectations.suites as suites
+
+    path = _write(tmp_path / "swm_2024.csv", survey_file([survey_row("R1", "612345"),
+                                                          survey_row("R2", "700001", k10_1="9"),
+                                                          survey_row("R1", "700002")]))
+    con = duckdb.connect()
+    table = read_landing_file(path, con, "survey")
+    result = validate(table, survey.SURVEY_RESPONSES, today=TODAY, suite=False,
+                      derived={"survey_year": "COALESCE(2024, year(submitted_at))"})
+    outcomes, default = {}, suites.NARROW_COLUMNS
+    for narrow in (default, 10_000):
+        monkeypatch.setattr(suites, "NARROW_COLUMNS", narrow)
+        outcome = run_suite(con, survey.SURVEY_RESPONSES, text_relation=table.name,
+                            cells_relation=result.cells_relation, present=table.columns, today=TODAY,
+                            derived=("survey_year",))
+        outcomes[narrow] = sorted((o.key, o.success, o.unexpected, tuple(o.examples)) for o in outcome.outcomes)
+    sliced, whole = outcomes.values()
+    assert sliced == whole and len(sliced) > 2 * default
+    failed = [(key.split(":")[0], n, examples) for key, ok, n, examples in sliced if not ok]
+    assert ("expect_column_values_to_be_in_set", 1, ((3, "9"),)) in failed
+    assert any(name == "expect_compound_columns_to_be_unique" and n == 2 for name, n, _ in failed)
