@@ -26,8 +26,8 @@ def table_fingerprint(con: duckdb.DuckDBPyConnection, schema: str, table: str) -
            AND table_catalog = current_database() ORDER BY ordinal_position""", [schema, table]).fetchall()
     if not columns:
         return "absent"
-    rows, content = con.execute(
-        f'SELECT count(*), coalesce(sum(hash(t)::HUGEINT), 0) FROM "{schema}"."{table}" AS t').fetchone()
+    [(rows, content)] = con.execute(
+        f'SELECT count(*), coalesce(sum(hash(t)::HUGEINT), 0) FROM "{schema}"."{table}" AS t').fetchall()
     return f"{columns}|{rows}|{content}"
 
 

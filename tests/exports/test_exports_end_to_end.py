@@ -187,6 +187,10 @@ def test_dashboard_of_the_real_marts_marks_suppressed_locations(built):
             assert math.isnan(heights[1]) and math.isnan(heights[3]) and heights[2] > 0
 
 
+def latest_restricted_files(data_dir: Path) -> list[str]:
+    return sorted(p.name for p in (data_dir / "exports" / "restricted").glob("*") if not p.name.startswith("."))
+
+
 def test_open_copy_survives_a_run_and_new_connections_see_new_data(built, tmp_path):
     """An analyst holds wellbeing_marts.duckdb open (read-only, another process) while `wellbeing materialize`
     runs with a new quarter of counts: the run succeeds, the open connection keeps answering (old data), and a
@@ -232,11 +236,13 @@ def test_open_copy_survives_a_run_and_new_connections_see_new_data(built, tmp_pa
     instance = DagsterInstance.from_config(str(data_dir / "dagster_home"))
     try:
         latest = {name: instance.get_latest_materialization_event(AssetKey(["exports", name])).asset_materialization
-                  for name in ("participation_charts", "wellbeing_charts", "dbt_docs")}
+                  for name in ("participation_charts", "wellbeing_charts", "dbt_docs", "bi_tables", "restricted")}
     finally:
         instance.dispose()
     assert {name: m.metadata["unchanged"].value for name, m in latest.items()} == {
-        "participation_charts": False, "wellbeing_charts": True, "dbt_docs": True}
+        "participation_charts": False, "wellbeing_charts": True, "dbt_docs": True, "bi_tables": False,
+        "restricted": True}
+    assert sorted(latest["restricted"].metadata["files"].value) == latest_restricted_files(data_dir)
     assert latest["participation_charts"].metadata["participation_trend"].value.startswith("![")
     assert sorted(p.name for p in (data_dir / "exports" / "docs").iterdir()) == [
         "catalog.json", "index.html", "manifest.json"]
