@@ -15,32 +15,12 @@
 {% test not_null_columns(model, columns) %}
     {%- set checks = [] -%}
     {%- for entry in columns -%}
-        {%- if entry is mapping -%}
-            {%- do checks.append({'name': entry['name'], 'where': entry.get('where')}) -%}
-        {%- else -%}
-            {%- do checks.append({'name': entry, 'where': none}) -%}
-        {%- endif -%}
+        {%- set name = entry['name'] if entry is mapping else entry -%}
+        {%- set where = entry.get('where') if entry is mapping else none -%}
+        {%- do checks.append({'name': name, 'broken': (('(' ~ where ~ ') and ') if where else '') ~ name ~ ' is null',
+                              'rule': ('where ' ~ where) if where else none}) -%}
     {%- endfor %}
-    with _counted as (
-        select
-            {%- for check in checks %}
-            sum(case when {{ ('(' ~ check.where ~ ') and ') if check.where }}{{ check.name }} is null then 1 else 0 end)
-                as _n_{{ loop.index }}{{ ',' if not loop.last }}
-            {%- endfor %}
-        from {{ model }}
-    )
-    {%- for check in checks %}
-    select
-        cast('{{ check.name }}' as {{ dbt.type_string() }}) as column_name,
-        cast({{ ("'where " ~ (check.where | replace("'", "''")) ~ "'") if check.where else 'null' }}
-            as {{ dbt.type_string() }}) as only_rows,
-        _n_{{ loop.index }} as n_null_rows
-    from _counted
-    where _n_{{ loop.index }} > 0
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
-    {%- endfor %}
+    {{ column_rule_findings(model, checks, rule_column='only_rows', count_column='n_null_rows') }}
 {% endtest %}
 
 {#- Values that columns (or expressions) may take: a closed range or a list of accepted values. Nulls pass
@@ -78,28 +58,40 @@
                 {%- set broken = '(' ~ rule['where'] ~ ') and ' ~ broken -%}
                 {%- set description = description ~ ' where ' ~ rule['where'] -%}
             {%- endif -%}
-            {%- do checks.append({'name': name, 'broken': broken, 'description': description}) -%}
+            {%- do checks.append({'name': name, 'broken': broken, 'rule': description}) -%}
         {%- endfor -%}
     {%- endfor %}
+    {{ column_rule_findings(model, checks, rule_column='allowed', count_column='n_rows_outside', example=true) }}
+{% endtest %}
+
+{#- The findings of both tests: per check ({name, broken: SQL predicate of a breaking row, rule: text or none}),
+    in one scan of the model, a row naming the column, its rule and how many rows break it (and, with `example`,
+    the smallest breaking value as text) when any does. -#}
+{% macro column_rule_findings(model, checks, rule_column, count_column, example=false) %}
     with _counted as (
         select
             {%- for check in checks %}
-            sum(case when {{ check.broken }} then 1 else 0 end) as _n_{{ loop.index }},
+            sum(case when {{ check.broken }} then 1 else 0 end) as _n_{{ loop.index }}
+            {%- if example %},
             min(case when {{ check.broken }} then cast({{ check.name }} as {{ dbt.type_string() }}) end)
-                as _example_{{ loop.index }}{{ ',' if not loop.last }}
+                as _example_{{ loop.index }}
+            {%- endif %}{{ ',' if not loop.last }}
             {%- endfor %}
         from {{ model }}
     )
     {%- for check in checks %}
     select
         cast('{{ check.name | replace("'", "''") }}' as {{ dbt.type_string() }}) as column_name,
-        cast('{{ check.description | replace("'", "''") }}' as {{ dbt.type_string() }}) as allowed,
-        _n_{{ loop.index }} as n_rows_outside,
+        cast({{ ("'" ~ (check.rule | replace("'", "''")) ~ "'") if check.rule else 'null' }}
+            as {{ dbt.type_string() }}) as {{ rule_column }},
+        _n_{{ loop.index }} as {{ count_column }}
+        {%- if example %},
         _example_{{ loop.index }} as example
+        {%- endif %}
     from _counted
     where _n_{{ loop.index }} > 0
     {%- if not loop.last %}
     union all
     {%- endif %}
     {%- endfor %}
-{% endtest %}
+{% endmacro %}
