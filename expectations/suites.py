@@ -272,10 +272,6 @@ class _Results:
 
     results: list
 
-    @property
-    def success(self) -> bool:
-        return all(r.success for r in self.results)
-
 
 def _column_groups(expectations, present) -> list[tuple[list[str], list]] | None:
     """Expectations grouped, in order, so that each group needs at most NARROW_COLUMNS columns of the frame

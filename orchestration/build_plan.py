@@ -40,15 +40,15 @@ def last_state(con: duckdb.DuckDBPyConnection) -> dict | None:
     return json.loads(row[0]) if row else None
 
 
-def changed_raw_tables(con: duckdb.DuckDBPyConnection, settings: Settings) -> list[str] | None:
-    """The raw tables changed since the last recorded build; None: build everything."""
-    last, now = last_state(con), current_state(con, settings)
+def changed_raw_tables(last: dict | None, now: dict) -> list[str] | None:
+    """The raw tables changed between the last recorded build's state and `now`; None: build everything."""
     if last is None or last.get("project") != now["project"] or last.get("settings") != now["settings"]:
         return None
     return [table for table, seen in now["raw"].items() if last.get("raw", {}).get(table) != seen]
 
 
-def record_build(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str | None, selected: str) -> None:
-    """After a successful build: the state it was built from."""
+def record_build(con: duckdb.DuckDBPyConnection, state: dict, run_id: str | None, selected: str) -> None:
+    """After a successful build: the state it was built from (`current_state` taken before it started, so a
+    project file edited while dbt ran is not taken as built)."""
     con.execute("INSERT INTO ops.builds (built_at, run_id, selected, state) VALUES (current_timestamp, ?, ?, ?)",
-                [run_id, selected, json.dumps(current_state(con, settings))])
+                [run_id, selected, json.dumps(state)])

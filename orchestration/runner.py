@@ -2,8 +2,8 @@
 
 Order: ingest (unpartitioned sources, hours scan) → hours for every quarter the landing zone holds (one
 single run over the range) → dbt build and everything downstream of the raw tables that changed since the last
-build (orchestration/build_plan.py; everything the first time, or with `--full`). A failed blocking check stops the chain,
-so nothing downstream of bad input is rebuilt.
+build (orchestration/build_plan.py; everything the first time, or with `--full`). A failed blocking check stops
+the chain, so nothing downstream of bad input is rebuilt.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from dagster import AssetKey, AssetSelection, DagsterEventType, DagsterInstance
 from assets.common.settings import Settings
 from assets.common.warehouse import connect
 from assets.ingest.raw_assets import held_partitions
-from orchestration.build_plan import changed_raw_tables, record_build
+from orchestration.build_plan import changed_raw_tables, current_state, last_state, record_build
 from orchestration.jobs import BUILD_SELECTION
 from assets.exports.assets import GROUP as EXPORTS_GROUP
 from orchestration.partitions import quarter_partition_key, quarter_partitions, survey_year_partitions
@@ -31,7 +31,7 @@ def run_everything(settings: Settings, out: Callable[[str], None] = print, full:
     unsynchronised_sqlite_run_history()
     instance = DagsterInstance.get()
     out("1/4 ingest: validating new landing files, loading the unpartitioned sources …")
-    problems = _run(defs, "ingest_landing", instance, {})
+    problems, _run_id = _run(defs, "ingest_landing", instance, {})
     if problems:
         return problems
 
@@ -49,12 +49,13 @@ def run_everything(settings: Settings, out: Callable[[str], None] = print, full:
         first = max(to_key(held[0]), partitions_def.get_first_partition_key())
         last = min(to_key(held[-1]), partitions_def.get_last_partition_key())
         out(f"{label}: loading {held[0]} … {held[-1]} in one run …")
-        problems = _run(defs, job_name, instance, {RANGE_START: first, RANGE_END: last})
+        problems, _run_id = _run(defs, job_name, instance, {RANGE_START: first, RANGE_END: last})
         if problems:
             return problems
 
     with connect(settings.warehouse_path) as con:
-        changed = None if full else changed_raw_tables(con, settings)
+        state, last = current_state(con, settings), last_state(con)
+    changed = None if full else changed_raw_tables(last, state)
     selection = None if changed is None else build_selection(defs, changed)
     if changed is None:
         out("4/4 build: dbt build (models and tests), checks and exports …")
@@ -64,10 +65,10 @@ def run_everything(settings: Settings, out: Callable[[str], None] = print, full:
     else:
         out(f"4/4 build: what depends on {', '.join(f'raw.{t}' for t in changed)} "
             f"({len(selection)} assets: dbt models with their tests, checks, exports) …")
-    problems, run_id = _run(defs, "build_warehouse", instance, {}, asset_selection=selection, with_run_id=True)
+    problems, run_id = _run(defs, "build_warehouse", instance, {}, asset_selection=selection)
     if not problems:
         with connect(settings.warehouse_path) as con:
-            record_build(con, settings, run_id, "everything" if changed is None else ", ".join(changed) or "exports")
+            record_build(con, state, run_id, "everything" if changed is None else ", ".join(changed) or "exports")
     return problems
 
 
@@ -111,15 +112,15 @@ _SQLITE_LISTENING = False
 
 
 def _run(defs, job_name: str, instance: DagsterInstance, tags: dict[str, str],
-         asset_selection: list[AssetKey] | None = None, with_run_id: bool = False):
+         asset_selection: list[AssetKey] | None = None) -> tuple[list[str], str]:
+    """Run the job in this process: (what went wrong, as sentences; the run's id)."""
     job = defs.resolve_job_def(job_name)
     # The full event log is in the Dagster instance (UI); the terminal shows warnings and our progress lines.
     level = os.environ.get("WB_LOG_LEVEL", "WARNING").upper()
     tags = {**tags, TRIGGER_TAG: "materialize"}
     result = job.execute_in_process(instance=instance, tags=tags, raise_on_error=False, asset_selection=asset_selection,
                                     run_config={"loggers": {"console": {"config": {"log_level": level}}}})
-    problems = describe_failures(result.all_events) if not result.success else []
-    return (problems, result.run_id) if with_run_id else problems
+    return (describe_failures(result.all_events) if not result.success else []), result.run_id
 
 
 def describe_failures(events) -> list[str]:

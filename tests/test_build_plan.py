@@ -9,7 +9,7 @@ from dagster import AssetKey
 
 from assets.common.settings import Settings
 from assets.common.warehouse import connect
-from orchestration.build_plan import changed_raw_tables, record_build
+from orchestration.build_plan import changed_raw_tables, current_state, last_state, record_build
 from orchestration.definitions import defs
 from orchestration.runner import build_selection
 
@@ -23,16 +23,23 @@ def _pool_row(con, student: str) -> None:
 
 def test_changed_raw_tables_since_the_last_build(tmp_path):
     settings = Settings(data_dir=tmp_path, pseudonym_key="k")
+
+    def changed(con, settings):
+        return changed_raw_tables(last_state(con), current_state(con, settings))
+
+    def built(con, run_id, selected):
+        record_build(con, current_state(con, settings), run_id, selected)
+
     with connect(settings.warehouse_path) as con:
-        assert changed_raw_tables(con, settings) is None  # never built: everything
-        record_build(con, settings, "run-1", "everything")
-        assert changed_raw_tables(con, settings) == []  # nothing changed: nothing to build
+        assert changed(con, settings) is None  # never built: everything
+        built(con, "run-1", "everything")
+        assert changed(con, settings) == []  # nothing changed: nothing to build
         _pool_row(con, "p1")
-        assert changed_raw_tables(con, settings) == ["participation_pool"]
-        record_build(con, settings, "run-2", "participation_pool")
-        assert changed_raw_tables(con, settings) == []
+        assert changed(con, settings) == ["participation_pool"]
+        built(con, "run-2", "participation_pool")
+        assert changed(con, settings) == []
         # another disclosure threshold changes every mart: everything
-        assert changed_raw_tables(con, dataclasses.replace(settings, min_cell=5)) is None
+        assert changed(con, dataclasses.replace(settings, min_cell=5)) is None
         assert [r[0] for r in con.execute("SELECT selected FROM ops.builds ORDER BY built_at").fetchall()] == [
             "everything", "participation_pool"]
 

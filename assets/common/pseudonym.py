@@ -26,17 +26,11 @@ def pseudonymise(raw: str, key: str) -> str:
 
 def pseudonymise_many(raw_numbers: Iterable[str], key: str) -> list[str]:
     """`pseudonymise` of each value in order (the keyed HMAC state is built once, then copied per value)."""
-    base = hmac.new(key.encode("utf-8"), digestmod=hashlib.sha256)
-    out = []
-    for raw in raw_numbers:
-        h = base.copy()
-        h.update(normalise_student_number(raw).encode("utf-8"))
-        out.append(h.hexdigest())
-    return out
+    return Pseudonymiser(key).many(raw_numbers)
 
 
 class Pseudonymiser:
-    """`pseudonymise_many` that remembers: one HMAC per distinct number for a whole scan, where a student's
+    """Pseudonyms that are remembered: one HMAC per distinct number for a whole scan, where a student's
     number recurs in every month's file (at national scale 60 files hold ~2.7 M file-distinct numbers of a few
     hundred thousand students). The raw numbers live only in this object, in memory, for the scan."""
 

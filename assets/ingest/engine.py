@@ -143,7 +143,7 @@ def scan(source: Source, settings: Settings, con: duckdb.DuckDBPyConnection, run
         for item in waiting:
             # a failed batch: each file's own suite says which file, rows and rule
             complete_suite(item.result, outcome if outcome is not None and outcome.success else None)
-            record(item, _finish(source, item, pseudonyms))
+            record(item, _finish(source, settings, item, pseudonyms))
         waiting.clear()
         batch = None
 
@@ -182,7 +182,7 @@ def scan(source: Source, settings: Settings, con: duckdb.DuckDBPyConnection, run
                 flush()  # keep the order: what waits is recorded first
                 if item.result is not None:
                     complete_suite(item.result)  # a rejected file's report has the suite's findings too
-                record(item, _finish(source, item, pseudonyms))
+                record(item, _finish(source, settings, item, pseudonyms))
                 continue
             if batch is not None and not batch.fits(item.result.rows):
                 flush()
@@ -231,7 +231,6 @@ class _FileRead:
     rel: str
     sha: str
     mtime: dt.datetime
-    settings: Settings
     con: duckdb.DuckDBPyConnection
     typed: str | None = None
     result: ValidationResult | None = None
@@ -240,7 +239,7 @@ class _FileRead:
 
 def _read(source: Source, settings: Settings, path: Path, rel: str, sha: str, mtime: dt.datetime,
           today: dt.date | None) -> _FileRead:
-    item = _FileRead(path, rel, sha, mtime, settings, duckdb.connect())
+    item = _FileRead(path, rel, sha, mtime, duckdb.connect())
     try:
         item.typed, item.result = _typed(source, settings, path, item.con, today, defer_suite=True)
     except Exception as exc:  # noqa: BLE001 - a rejection, or re-raised by _failure
@@ -252,7 +251,7 @@ def _read(source: Source, settings: Settings, path: Path, rel: str, sha: str, mt
     return item
 
 
-def _finish(source: Source, item: _FileRead, pseudonyms: Pseudonymiser) -> FileOutcome:
+def _finish(source: Source, settings: Settings, item: _FileRead, pseudonyms: Pseudonymiser) -> FileOutcome:
     """Reject the file, or pseudonymise it and keep its accepted rows as Parquet; closes its database."""
     rel, sha, con, result = item.rel, item.sha, item.con, item.result
     try:
@@ -264,7 +263,7 @@ def _finish(source: Source, item: _FileRead, pseudonyms: Pseudonymiser) -> FileO
         typed = item.typed
         _pseudonymise(con, typed, source.spec, pseudonyms)
         part = source.partition_sql or f"'{ALL}'"
-        out = accepted_path(item.settings, source.name, sha)
+        out = accepted_path(settings, source.name, sha)
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = out.with_suffix(".tmp")
         con.execute(
