@@ -47,9 +47,12 @@ def dbt_project_files() -> list[Path]:
     return files + [DBT_PROJECT_DIR / "dbt_project.yml", DBT_PROJECT_DIR / "profiles.yml"]
 
 
+#: dbt installed in this environment, beside its Python
+VENV_DBT = Path(sys.executable).with_name("dbt")
+
+
 def _dbt_executable() -> str:
-    local = Path(sys.executable).with_name("dbt")
-    return str(local) if local.exists() else "dbt"
+    return str(VENV_DBT) if VENV_DBT.exists() else "dbt"
 
 
 ensure_manifest()
@@ -106,7 +109,7 @@ class WarehouseDbtCliResource(DbtCliResource):
 
     @cached_property
     def _cli_version(self) -> version.Version:
-        if Path(self.dbt_executable) == Path(sys.executable).with_name("dbt"):
+        if Path(self.dbt_executable) == VENV_DBT:
             return version.parse(importlib.metadata.version("dbt-core"))
         return super()._cli_version
 
