@@ -17,7 +17,7 @@ from packaging import version
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from assets.common.resource import WarehouseResource
-from assets.common.settings import DBT_PROJECT_DIR
+from assets.common.settings import DBT_PROJECT_DIR, Settings
 from assets.exports.dbt_docs import partial_parse_path, save_partial_parse
 from assets.ingest.raw_assets import WRITER_POOL
 
@@ -89,13 +89,40 @@ def warehouse_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, wa
     os.environ.update(settings.dbt_env())
     # dbt's parse of the last build on this warehouse (same profile): dbt re-parses only what changed, if
     # anything; the parse saved at install has another warehouse path in its profile, so dbt would not use it.
-    target = DBT_PROJECT_DIR / "target" / f"warehouse_dbt_models-{context.run.run_id[:7]}-{uuid.uuid4().hex[:7]}"
-    target.mkdir(parents=True, exist_ok=True)
+    target = build_target(settings, context.run.run_id)
     if partial_parse_path(settings).exists():
         shutil.copyfile(partial_parse_path(settings), target / "partial_parse.msgpack")
     invocation = dbt.cli(["build", *DBT_BUILD_ARGS], context=context, target_path=target)
     yield from invocation.stream()
     save_partial_parse(settings, invocation.target_path)  # for dbt docs generate and the next build
+    prune_build_targets(settings)
+
+
+#: dbt target folders kept per warehouse (the latest builds' compiled SQL and run_results.json, for debugging)
+KEPT_BUILD_TARGETS = 3
+
+
+def build_targets_dir(settings: Settings) -> Path:
+    return settings.data_dir / "state" / "dbt" / "builds"
+
+
+def build_target(settings: Settings, run_id: str) -> Path:
+    """A new dbt target folder for one build of this warehouse (beside its other state, not in the project).
+
+    Builds of one warehouse never run at once (writer pool, DuckDB's file lock); other warehouses have their own
+    folder. Each build leaves ~10 MB (compiled SQL, manifest): prune_build_targets keeps the latest few."""
+    target = build_targets_dir(settings) / f"{run_id[:8]}-{uuid.uuid4().hex[:7]}"
+    target.mkdir(parents=True)
+    return target
+
+
+def prune_build_targets(settings: Settings, keep: int = KEPT_BUILD_TARGETS) -> list[Path]:
+    """Remove all but this warehouse's `keep` latest build target folders; returns what was removed."""
+    folders = sorted((p for p in build_targets_dir(settings).iterdir() if p.is_dir()),
+                     key=lambda p: p.stat().st_mtime_ns, reverse=True)
+    for folder in folders[keep:]:
+        shutil.rmtree(folder, ignore_errors=True)
+    return folders[keep:]
 
 
 class WarehouseDbtCliResource(DbtCliResource):

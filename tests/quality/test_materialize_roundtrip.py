@@ -107,4 +107,7 @@ def test_corrected_file_loads_on_the_next_run(copy_materialized: Path):
     finally:
         con.close()
     assert "Zoëterwoude: location unknown (1 row)" in warnings["programmes_in_register"]
+    # dbt's target folders are pruned (orchestration/dbt.py): the latest build's results are kept for debugging
+    builds = sorted((data_dir / "state" / "dbt" / "builds").iterdir(), key=lambda p: p.stat().st_mtime_ns)
+    assert 1 <= len(builds) <= 3 and (builds[-1] / "run_results.json").exists()
     assert "2023-Q1 34116 × Zoëterwoude: 1 hours line(s)" in warnings["participation_has_student_counts"]

@@ -14,7 +14,7 @@
 {% endtest %}
 
 {#- Complementary suppression is complete: within a partition (period, indicator), no parent with two or
-    more children has exactly one suppressed child. Fails when the unrolled passes did not converge.
+    more children has exactly one suppressed child. Fails when disclosure_control's passes did not converge.
     `breakdowns` as for disclosure_control. -#}
 {% test disclosure_complementary_complete(model, breakdowns, partition_by=[], suppressed='suppressed') %}
     {%- for breakdown in breakdowns %}
