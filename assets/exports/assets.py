@@ -170,11 +170,13 @@ def _charts(context: AssetExecutionContext, warehouse: WarehouseResource, name: 
     if shown is not None:
         context.log.info(f"{', '.join(tables)} unchanged since the charts were drawn: the published charts stand")
         return MaterializeResult(metadata=_charts_metadata(folder, shown, unchanged_inputs=True))
+    previews = {}
     with Publication(folder, prune=[prune]) as publication:
         for chart, figure in figures.items():
-            figure.savefig(publication.temp(f"{chart}.png"), format="png", dpi=CHART_DPI)
-    shown = {"charts": sorted(figures), "previews": {
-        chart: charts.markdown_image(figure, charts.figure_title(figure), PREVIEW_DPI) for chart, figure in figures.items()}}
+            png = charts.png_bytes(figure, CHART_DPI)  # drawn once: the preview is this PNG shrunk
+            publication.temp(f"{chart}.png").write_bytes(png)
+            previews[chart] = charts.markdown_preview(png, charts.figure_title(figure), PREVIEW_DPI / CHART_DPI)
+    shown = {"charts": sorted(figures), "previews": previews}
     unchanged.record(settings, name, current, [folder / f"{chart}.png" for chart in figures], shown)
     context.log.info(f"{len(figures)} charts written to {folder}")
     return MaterializeResult(metadata=_charts_metadata(folder, shown, unchanged_inputs=False))

@@ -70,7 +70,12 @@
     {#- One pass: every breakdown in turn, each a window step over the previous one (nested subqueries: a
         recursive term may name its CTE only once). -#}
     {%- set pass_carried = carried + ['_dc_before', '_dc_pass'] -%}
-    {%- set state = namespace(query='select ' ~ (carried | join(', ')) ~ ', _dc_suppressed, _dc_suppressed as _dc_before, _dc_pass from _dc_passes where _dc_changed = 1 and _dc_pass < ' ~ passes) -%}
+    {%- set first_step -%}
+            select {{ carried | join(', ') }}, _dc_suppressed, _dc_suppressed as _dc_before, _dc_pass
+            from _dc_passes
+            where _dc_changed = 1 and _dc_pass < {{ passes }}
+    {%- endset -%}
+    {%- set state = namespace(query=first_step) -%}
     {%- for breakdown in breakdowns -%}
         {%- set child_flag = '_dc_child_' ~ loop.index -%}
         {%- set window = (partition_by + breakdown.get('parent', []) + [child_flag]) | join(', ') -%}

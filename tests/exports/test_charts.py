@@ -184,12 +184,16 @@ def test_wellbeing_charts_per_indicator():
     assert sorted(figures) == ["wellbeing_brs_mean", "wellbeing_k10_high_pct"]
 
 
-def test_markdown_image_is_an_inline_png():
+def test_markdown_preview_is_the_chart_shrunk_to_an_inline_png():
     figure = charts.participation_trend(pd.DataFrame({
         "quarter": ["2023-Q1"], "n_students": [100], "pct_participated": [1.0], "pct_available": [2.0],
         "suppressed": [False]}), 10)
-    text = charts.markdown_image(figure, "trend")
+    width, height = figure.get_size_inches()
+    text = charts.markdown_preview(charts.png_bytes(figure, 120), "trend", 0.5)
     assert text.startswith("![trend](data:image/png;base64,")
     png = base64.b64decode(text.split(",", 1)[1].rstrip(")"))
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
-    assert np.frombuffer(png, dtype=np.uint8).size < 60_000  # a preview, small enough for the event log
+    assert len(png) < 60_000  # a preview, small enough for the event log
+    # PNG header: width and height, big-endian, at bytes 16-24; half of what 120 dpi gives
+    assert (int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")) == (
+        round(width * 120 * 0.5), round(height * 120 * 0.5))

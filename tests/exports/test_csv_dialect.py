@@ -7,7 +7,10 @@ from decimal import Decimal
 
 import pytest
 
-from assets.exports.csv_dialect import format_cell, open_csv, write_csv
+from hypothesis import given
+from hypothesis import strategies as st
+
+from assets.exports.csv_dialect import format_cell, format_column, open_csv, write_csv_columns
 from export_helpers import excel_value, read_excel_csv
 
 
@@ -48,8 +51,9 @@ def test_file_reads_back_in_dutch_excel(tmp_path):
     path = tmp_path / "t.csv"
     rows = [(1, 2.5, Decimal("-2.25"), dt.date(2024, 2, 29), True, "=1+1", 'a;b "c"\nd'),
             (None, None, None, None, None, None, None)]
+    columns = [format_column(list(column)) for column in zip(*rows)]
     with open_csv(path) as fh:
-        assert write_csv(fh, ["n", "x", "hours", "day", "flag", "name", "odd"], rows) == 2
+        assert write_csv_columns(fh, ["n", "x", "hours", "day", "flag", "name", "odd"], [columns]) == 2
     raw = path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf") and raw.count(b"\r\n") == 3  # BOM; CRLF (one inside a quoted cell)
     header, cells = read_excel_csv(path)
@@ -58,3 +62,30 @@ def test_file_reads_back_in_dutch_excel(tmp_path):
     assert [excel_value(c, t) for c, t in zip(cells[0], types)] == [
         Decimal(1), Decimal("2.5"), Decimal("-2.25"), dt.date(2024, 2, 29), True, "'=1+1", 'a;b "c"\nd']
     assert [excel_value(c, t) for c, t in zip(cells[1], types)] == [None] * 7
+
+
+# format_column's fast paths (one per column type of an export) give exactly format_cell's cells
+@given(st.lists(st.none() | st.floats(allow_nan=True, allow_infinity=True)))
+def test_float_columns_format_as_cells(values):
+    assert format_column(values, "float") == [format_cell(v) for v in values]
+
+
+@given(st.lists(st.none() | st.integers(min_value=-2**63, max_value=2**63 - 1)))
+def test_integer_columns_format_as_cells(values):
+    assert format_column(values, "int") == [format_cell(v) for v in values]
+
+
+@given(st.lists(st.none() | st.text() | st.sampled_from(["=1", "+3", "-x", "@a", "\tx", "\r", "", "a-b"])))
+def test_text_columns_format_as_cells(values):
+    assert format_column(values, "text") == [format_cell(v) for v in values]
+
+
+def test_bool_and_other_columns_format_as_cells():
+    assert format_column([True, None, False], "bool") == ["WAAR", "", "ONWAAR"]
+    values = [Decimal("10.00"), None, dt.date(2023, 1, 2)]
+    assert format_column(values) == ["10,00", "", "2023-01-02"]
+
+
+def test_floats_that_repr_shortens_or_writes_with_an_exponent():
+    assert format_column([2.0, -0.0, 1e-7, 2.5e16, 1e22, 0.1 + 0.2, float("inf")], "float") == [
+        "2", "-0", "0,0000001", "25000000000000000", "10000000000000000000000", "0,30000000000000004", ""]
