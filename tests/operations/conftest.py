@@ -105,6 +105,8 @@ def start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
 
 
 def stop(process: subprocess.Popen) -> None:
+    """Stop the process and everything in its session: a code server the daemon or webserver started while
+    shutting down would otherwise outlive the test (seen: a `dagster api grpc` left running after the suite)."""
     if process.poll() is None:
         os.killpg(process.pid, 15)
         try:
@@ -112,6 +114,10 @@ def stop(process: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, 9)
             process.wait(timeout=10)
+    try:
+        os.killpg(process.pid, 9)  # start_new_session: the group is the process's pid; stragglers only
+    except ProcessLookupError:
+        pass
 
 
 @contextlib.contextmanager
