@@ -72,7 +72,7 @@ def format_column(values: Sequence[Any], kind: str = "other") -> list[str]:
     "int", "float", or "other" (cell by cell). The same cells, several times faster for a large table's columns
     (tests/exports/test_csv_dialect.py checks each path against format_cell)."""
     if kind == "text":
-        return ["" if v is None else ("'" + v if v.startswith(FORMULA_TRIGGERS) else v) for v in values]
+        return ["" if v is None else neutralise(v) for v in values]
     if kind == "bool":
         return ["" if v is None else (TRUE if v else FALSE) for v in values]
     if kind == "int":
