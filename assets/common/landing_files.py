@@ -46,7 +46,7 @@ class LandingTable:
     header_rows_skipped: int = 0
 
     def count(self) -> int:
-        return int(self.con.execute(f"SELECT count(*) FROM {self.name}").fetchone()[0])
+        return int(self.con.execute(f"SELECT count(*) FROM {self.name}").fetchall()[0][0])
 
 
 def ident(name: str) -> str:
@@ -232,22 +232,17 @@ def _read_xlsx(path: Path, con: duckdb.DuckDBPyConnection, name: str) -> Landing
 
 
 def _column_text(values: list) -> pa.Array:
-    """One column of a sheet as text, as `_cell_text` writes each cell, without a Python call per cell where
-    the column holds only text or only numbers (a national-scale workbook has millions of cells)."""
-    kinds = set(map(type, values))
-    if kinds <= {str, type(None)}:
-        return pa.array(values, pa.string())  # blanks become NULL in _finish (NULLIF(TRIM(…), ''))
-    if kinds <= {float, int, type(None)}:
-        numbers = np.array([np.nan if v is None else v for v in values], dtype=np.float64)
-        missing = np.isnan(numbers)
-        whole = ~missing & (numbers == np.floor(numbers))
-        if not (np.abs(numbers[whole]) >= 2**53).any():  # beyond that a float is not the integer it shows
-            text = np.full(len(values), None, dtype=object)
-            text[whole] = numbers[whole].astype(np.int64).astype(str)
-            fraction = ~missing & ~whole
-            text[fraction] = [str(v) for v in numbers[fraction].tolist()]
-            return pa.array(text, pa.string())
-    return pa.array([_cell_text(v) for v in values], pa.string())
+    """One column of a sheet as text, as `_cell_text` writes each cell, with the common cells (text, numbers,
+    dates) written inline rather than by a call per cell: a national-scale workbook has millions of cells, and
+    answer columns mix numbers with blank text. Text stays as delivered (blanks become NULL in `_finish`)."""
+    if set(map(type, values)) <= {str, type(None)}:
+        return pa.array(values, pa.string())
+    return pa.array([
+        v if v is None or (kind := type(v)) is str
+        else (str(int(v)) if v.is_integer() else str(v)) if kind is float
+        else v.isoformat() if kind is dt.date
+        else _cell_text(v)
+        for v in values], pa.string())
 
 
 def _openpyxl_grid(path: Path) -> list[tuple]:
@@ -292,7 +287,7 @@ def _skip_qualtrics_header_rows(table: LandingTable) -> None:
     if not cols:
         return
     probe = " OR ".join(f"{ident(c)} LIKE '{{\"ImportId\"%'" for c in cols)
-    hit = table.con.execute(f"SELECT min(_row) FROM {table.name} WHERE _row <= 3 AND ({probe})").fetchone()[0]
+    hit = table.con.execute(f"SELECT min(_row) FROM {table.name} WHERE _row <= 3 AND ({probe})").fetchall()[0][0]
     if hit == 3:
         table.con.execute(f"DELETE FROM {table.name} WHERE _row IN (2, 3)")
         table.header_rows_skipped = 2

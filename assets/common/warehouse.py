@@ -132,18 +132,24 @@ def upsert(con: duckdb.DuckDBPyConnection, table: str, staged_relation: str) -> 
     if duplicates:  # the same key in several files loaded together (a file itself has none: validation)
         staged = (f"(SELECT * FROM {staged_relation} QUALIFY row_number() OVER (PARTITION BY {', '.join(key)} "
                   "ORDER BY _file_mtime DESC, _source_file DESC) = 1)")
-    # A hash join on the key (`NOT EXISTS` with the file-order condition inside ran as a far slower plan); a
-    # stored row is never null in _file_mtime, so no match reads as null there.
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE _upsert AS
-            SELECT s.* FROM {staged} s LEFT JOIN raw.{table} t ON {on}
-            WHERE t._file_mtime IS NULL OR {newer}"""
-    )
-    con.execute(f"DELETE FROM raw.{table} t USING _upsert s WHERE {on}")
+    stored = con.execute(f"SELECT count(*) FROM (SELECT 1 FROM raw.{table} LIMIT 1)").fetchall()[0][0]
+    if stored:
+        # A hash join on the key (`NOT EXISTS` with the file-order condition inside ran as a far slower plan); a
+        # stored row is never null in _file_mtime, so no match reads as null there.
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE _upsert AS
+                SELECT s.* FROM {staged} s LEFT JOIN raw.{table} t ON {on}
+                WHERE t._file_mtime IS NULL OR {newer}"""
+        )
+        con.execute(f"DELETE FROM raw.{table} t USING _upsert s WHERE {on}")
+        rows = "_upsert"
+    else:  # a first load (a full refresh): every staged row is new, no join and no copy of millions of rows
+        rows = staged
     target = [r[0] for r in con.execute(f"DESCRIBE raw.{table}").fetchall()]
-    staged_columns = {r[0] for r in con.execute("DESCRIBE _upsert").fetchall()}
+    staged_columns = {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {rows}").fetchall()}
     cols = ", ".join(f'"{c}"' for c in target if c in staged_columns)  # extra source columns are not raw data
-    con.execute(f"INSERT INTO raw.{table} ({cols}) SELECT {cols} FROM _upsert")
-    written = dict(con.execute("SELECT _file_sha256, count(*) FROM _upsert GROUP BY 1").fetchall())
-    con.execute("DROP TABLE _upsert")
+    con.execute(f"INSERT INTO raw.{table} ({cols}) SELECT {cols} FROM {rows}")
+    written = dict(con.execute(f"SELECT _file_sha256, count(*) FROM {rows} GROUP BY 1").fetchall())
+    if stored:
+        con.execute("DROP TABLE _upsert")
     return {sha: int(n) for sha, n in written.items()}

@@ -260,15 +260,14 @@ def _finish(source: Source, settings: Settings, item: _FileRead, pseudonyms: Pse
         if not result.ok:
             return FileOutcome(rel, sha, "rejected", result.rows, result.summary(), [], result.violations,
                                result.suite_lines)
-        typed = item.typed
-        _pseudonymise(con, typed, source.spec, pseudonyms)
+        rows = _pseudonymised(con, item.typed, source.spec, pseudonyms)
         part = source.partition_sql or f"'{ALL}'"
         out = accepted_path(settings, source.name, sha)
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = out.with_suffix(".tmp")
         con.execute(
             f"""COPY (SELECT t.* EXCLUDE (_row), {part} AS _partition, ? AS _source_file, ? AS _file_sha256,
-                       CAST(? AS TIMESTAMP) AS _file_mtime FROM {typed} t) TO '{tmp}' (FORMAT parquet)""",
+                       CAST(? AS TIMESTAMP) AS _file_mtime FROM ({rows}) t) TO '{tmp}' (FORMAT parquet)""",
             [rel, sha, item.mtime])
         tmp.replace(out)
         parts = [r[0] for r in con.execute(
@@ -318,24 +317,23 @@ def partitions_of(source: Source, settings: Settings, path: Path) -> list[str] |
         con.close()
 
 
-def _pseudonymise(con: duckdb.DuckDBPyConnection, typed: str, spec: SourceSpec, pseudonyms: Pseudonymiser) -> None:
-    """Replace every student-number column by `pseudo_id`: HMAC per distinct number, then a join.
+def _pseudonymised(con: duckdb.DuckDBPyConnection, typed: str, spec: SourceSpec, pseudonyms: Pseudonymiser) -> str:
+    """A SELECT of `typed` with every student-number column replaced by `pseudo_id`: HMAC per distinct number,
+    then a join, written straight into the accepted Parquet (no copy of the table in between).
 
-    The distinct numbers go in and their pseudonyms come back as one Arrow table (not a row-by-row insert:
-    at national scale a file holds ~10^5 distinct numbers)."""
+    The distinct numbers go in and their pseudonyms come back as one Arrow table registered on `con` for the
+    rest of the file's life (not a row-by-row insert: at national scale a file holds ~10^5 distinct numbers)."""
     import pyarrow as pa
 
-    for col in [c.name for c in spec.columns if c.kind == STUDENT_NUMBER]:
+    rows = f"SELECT * FROM {typed}"
+    for i, col in enumerate(c.name for c in spec.columns if c.kind == STUDENT_NUMBER):
         distinct = con.sql(f'SELECT DISTINCT "{col}" AS raw FROM {typed} WHERE "{col}" IS NOT NULL').to_arrow_table()
         raw = distinct.column("raw").to_pylist()
-        mapping = pa.table({"raw": pa.array(raw, pa.string()),
-                            "pseudo_id": pa.array(pseudonyms.many(raw), pa.string())})
-        con.register("_pseudonyms", mapping)
-        try:
-            con.execute(f"""CREATE OR REPLACE TABLE {typed} AS
-                            SELECT t.* EXCLUDE ("{col}"), p.pseudo_id FROM {typed} t JOIN _pseudonyms p ON p.raw = t."{col}" """)
-        finally:
-            con.unregister("_pseudonyms")
+        con.register(f"_pseudonyms_{i}", pa.table({"raw": pa.array(raw, pa.string()),
+                                                   "pseudo_id": pa.array(pseudonyms.many(raw), pa.string())}))
+        rows = (f'SELECT t.* EXCLUDE ("{col}"), p.pseudo_id FROM ({rows}) t '
+                f'JOIN _pseudonyms_{i} p ON p.raw = t."{col}"')
+    return rows
 
 
 # --- quarantine --------------------------------------------------------------------------------------------
