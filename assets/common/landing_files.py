@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-import numpy as np
 import pyarrow as pa
 
 #: A line longer than this is not a plausible export row (guards memory; a 100 MB line is rejected).

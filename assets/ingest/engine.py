@@ -327,8 +327,8 @@ def _pseudonymised(con: duckdb.DuckDBPyConnection, typed: str, spec: SourceSpec,
 
     rows = f"SELECT * FROM {typed}"
     for i, col in enumerate(c.name for c in spec.columns if c.kind == STUDENT_NUMBER):
-        distinct = con.sql(f'SELECT DISTINCT "{col}" AS raw FROM {typed} WHERE "{col}" IS NOT NULL').to_arrow_table()
-        raw = distinct.column("raw").to_pylist()
+        distinct = con.execute(f'SELECT DISTINCT "{col}" FROM {typed} WHERE "{col}" IS NOT NULL').fetchall()
+        raw = [number for (number,) in distinct]
         con.register(f"_pseudonyms_{i}", pa.table({"raw": pa.array(raw, pa.string()),
                                                    "pseudo_id": pa.array(pseudonyms.many(raw), pa.string())}))
         rows = (f'SELECT t.* EXCLUDE ("{col}"), p.pseudo_id FROM ({rows}) t '
