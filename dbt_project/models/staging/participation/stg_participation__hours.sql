@@ -9,7 +9,7 @@ with source as (
 ),
 
 -- The location rule applied once per spelling delivered (a handful), not per line: its alias lookup per row
--- was three quarters of this model's time at national scale. Read from the source itself: a CTE read twice
+-- was more than half of this model's time at national scale. Read from the source itself: a CTE read twice
 -- is materialised by DuckDB, a copy of every line.
 locations as (
 
