@@ -270,7 +270,7 @@ def _validate_sql(table: LandingTable, spec: SourceSpec, today: dt.date, derived
                        USING ({key})"""))
 
     for column, rule, sql in checks:
-        n = con.execute(f"SELECT count(*) FROM ({sql})").fetchall()[0][0]
+        n = con.execute(f"SELECT count(*) FROM ({sql})").fetchone()[0]
         if not n:
             continue
         result.counts[(column, rule)] = int(n)

@@ -45,7 +45,7 @@ class LandingTable:
     header_rows_skipped: int = 0
 
     def count(self) -> int:
-        return int(self.con.execute(f"SELECT count(*) FROM {self.name}").fetchall()[0][0])
+        return int(self.con.execute(f"SELECT count(*) FROM {self.name}").fetchone()[0])
 
 
 def ident(name: str) -> str:
@@ -286,7 +286,7 @@ def _skip_qualtrics_header_rows(table: LandingTable) -> None:
     if not cols:
         return
     probe = " OR ".join(f"{ident(c)} LIKE '{{\"ImportId\"%'" for c in cols)
-    hit = table.con.execute(f"SELECT min(_row) FROM {table.name} WHERE _row <= 3 AND ({probe})").fetchall()[0][0]
+    hit = table.con.execute(f"SELECT min(_row) FROM {table.name} WHERE _row <= 3 AND ({probe})").fetchone()[0]
     if hit == 3:
         table.con.execute(f"DELETE FROM {table.name} WHERE _row IN (2, 3)")
         table.header_rows_skipped = 2
