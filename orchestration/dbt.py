@@ -87,8 +87,9 @@ def warehouse_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, wa
         pass
     settings = warehouse.settings()
     os.environ.update(settings.dbt_env())
-    # dbt's parse of the last build on this warehouse (same profile): dbt re-parses only what changed, if
-    # anything; the parse saved at install has another warehouse path in its profile, so dbt would not use it.
+    # dbt's parse of the last build on this warehouse, or of EarlyParse before its first (same profile): dbt
+    # re-parses only what changed, if anything; the parse saved at install has another warehouse path in its
+    # profile, so dbt would not use it.
     target = build_target(settings, context.run.run_id)
     if partial_parse_path(settings).exists():
         shutil.copyfile(partial_parse_path(settings), target / "partial_parse.msgpack")
@@ -96,6 +97,52 @@ def warehouse_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, wa
     yield from invocation.stream()
     save_partial_parse(settings, invocation.target_path)  # for dbt docs generate and the next build
     prune_build_targets(settings)
+
+
+class EarlyParse:
+    """dbt's parse of the project for a warehouse that has none saved yet, in a subprocess started before the
+    landing files are validated and loaded (`wellbeing materialize`), so that it runs beside them.
+
+    dbt keys its saved parse on the profile, which holds the warehouse path: the parse made at install never
+    serves a new warehouse, and its first `dbt build` would parse the whole project first (5–12 s). `dbt parse`
+    does not open the warehouse, so it can run while ingestion holds it. `finish()` waits for it and saves the
+    parse where the build takes it from (`partial_parse_path`); a failed parse saves nothing and the build parses
+    as before. A warehouse that has a saved parse starts nothing."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.process: subprocess.Popen | None = None
+        self.target = partial_parse_path(settings).parent / f"parse-{uuid.uuid4().hex[:8]}"
+        if partial_parse_path(settings).exists():
+            return
+        self.target.mkdir(parents=True)
+        env = {**os.environ, **settings.dbt_env(), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+        self.process = subprocess.Popen(
+            [_dbt_executable(), "parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir",
+             str(DBT_PROJECT_DIR), "--target-path", str(self.target), "--log-path", str(self.target)],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=DBT_PROJECT_DIR)
+
+    def finish(self, timeout: float = 600) -> bool:
+        """Wait for the parse and keep it for the build; whether a parse was saved."""
+        if self.process is None:
+            return False
+        try:
+            saved = self.process.wait(timeout) == 0 and (self.target / "partial_parse.msgpack").exists()
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            saved = False
+        if saved:
+            save_partial_parse(self.settings, self.target)
+        shutil.rmtree(self.target, ignore_errors=True)
+        self.process = None
+        return saved
+
+    def cancel(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+            self.process = None
+        shutil.rmtree(self.target, ignore_errors=True)
 
 
 #: dbt target folders kept per warehouse (the latest builds' compiled SQL and run_results.json, for debugging)
@@ -114,6 +161,14 @@ def build_target(settings: Settings, run_id: str) -> Path:
     target = build_targets_dir(settings) / f"{run_id[:8]}-{uuid.uuid4().hex[:7]}"
     target.mkdir(parents=True)
     return target
+
+
+def latest_build_manifest(settings: Settings) -> Path | None:
+    """The manifest.json of this warehouse's latest dbt build (None before the first)."""
+    folder = build_targets_dir(settings)
+    manifests = [p / "manifest.json" for p in folder.iterdir() if (p / "manifest.json").is_file()] \
+        if folder.is_dir() else []
+    return max(manifests, key=lambda p: p.stat().st_mtime_ns, default=None)
 
 
 def prune_build_targets(settings: Settings, keep: int = KEPT_BUILD_TARGETS) -> list[Path]:

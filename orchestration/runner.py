@@ -17,6 +17,7 @@ from assets.common.settings import Settings
 from assets.common.warehouse import connect
 from assets.ingest.raw_assets import held_partitions
 from orchestration.build_plan import changed_raw_tables, current_state, last_state, record_build
+from orchestration.dbt import EarlyParse
 from orchestration.jobs import BUILD_SELECTION
 from assets.exports.assets import GROUP as EXPORTS_GROUP
 from orchestration.partitions import quarter_partition_key, quarter_partitions, survey_year_partitions
@@ -30,6 +31,37 @@ def run_everything(settings: Settings, out: Callable[[str], None] = print, full:
 
     unsynchronised_sqlite_run_history()
     instance = DagsterInstance.get()
+    parse = EarlyParse(settings)  # a new warehouse: dbt parses the project while the files are loaded
+    try:
+        problems = _load(defs, instance, settings, out)
+    except BaseException:
+        parse.cancel()
+        raise
+    parse.finish()
+    if problems:
+        return problems
+
+    with connect(settings.warehouse_path) as con:
+        state, last = current_state(con, settings), last_state(con)
+    changed = None if full else changed_raw_tables(last, state)
+    selection = None if changed is None else build_selection(defs, changed)
+    if changed is None:
+        out("4/4 build: dbt build (models and tests), checks and exports …")
+    elif not changed:
+        out("4/4 build: no raw table, dbt model or setting changed since the last build: the marts stand; "
+            "exports checked (`wellbeing materialize --full` rebuilds everything) …")
+    else:
+        out(f"4/4 build: what depends on {', '.join(f'raw.{t}' for t in changed)} "
+            f"({len(selection)} assets: dbt models with their tests, checks, exports) …")
+    problems, run_id = _run(defs, "build_warehouse", instance, {}, asset_selection=selection)
+    if not problems:
+        with connect(settings.warehouse_path) as con:
+            record_build(con, state, run_id, "everything" if changed is None else ", ".join(changed) or "exports")
+    return problems
+
+
+def _load(defs, instance: DagsterInstance, settings: Settings, out: Callable[[str], None]) -> list[str]:
+    """Steps 1–3: validate new landing files and load the sources (hours and survey over the partitions held)."""
     out("1/4 ingest: validating new landing files, loading the unpartitioned sources …")
     problems, _run_id = _run(defs, "ingest_landing", instance, {})
     if problems:
@@ -52,24 +84,7 @@ def run_everything(settings: Settings, out: Callable[[str], None] = print, full:
         problems, _run_id = _run(defs, job_name, instance, {RANGE_START: first, RANGE_END: last})
         if problems:
             return problems
-
-    with connect(settings.warehouse_path) as con:
-        state, last = current_state(con, settings), last_state(con)
-    changed = None if full else changed_raw_tables(last, state)
-    selection = None if changed is None else build_selection(defs, changed)
-    if changed is None:
-        out("4/4 build: dbt build (models and tests), checks and exports …")
-    elif not changed:
-        out("4/4 build: no raw table, dbt model or setting changed since the last build: the marts stand; "
-            "exports checked (`wellbeing materialize --full` rebuilds everything) …")
-    else:
-        out(f"4/4 build: what depends on {', '.join(f'raw.{t}' for t in changed)} "
-            f"({len(selection)} assets: dbt models with their tests, checks, exports) …")
-    problems, run_id = _run(defs, "build_warehouse", instance, {}, asset_selection=selection)
-    if not problems:
-        with connect(settings.warehouse_path) as con:
-            record_build(con, state, run_id, "everything" if changed is None else ", ".join(changed) or "exports")
-    return problems
+    return []
 
 
 def build_selection(defs, changed: list[str]) -> list[AssetKey]:

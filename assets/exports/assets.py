@@ -20,11 +20,12 @@ from assets.exports import charts
 from assets.exports.catalog import TableDoc, table_docs, tables_in
 from assets.exports.dbt_docs import generate_docs
 from assets.exports.publish import Publication
+from assets.exports.render import render
 from assets.exports.serving import publish_marts
 from assets.exports import unchanged
 from assets.exports.tables import DICTIONARY_NAME, export_table, write_data_dictionary, write_duckdb_copy
 from assets.ingest.raw_assets import WRITER_POOL
-from orchestration.dbt import dbt_project, dbt_project_files, warehouse_dbt_models
+from orchestration.dbt import dbt_project, dbt_project_files, latest_build_manifest, warehouse_dbt_models
 
 GROUP = "exports"
 MARTS, RESTRICTED = "marts", "restricted"
@@ -140,7 +141,7 @@ def dbt_docs(context: AssetExecutionContext, warehouse: WarehouseResource, dbt: 
         return MaterializeResult(metadata={"path": MetadataValue.path(shown["path"]),
                                            "files": MetadataValue.json(shown["files"]), "unchanged": True})
     files = generate_docs(settings, folder, dbt.dbt_executable, Path(dbt.project_dir),
-                          Path(dbt.profiles_dir or dbt.project_dir))
+                          Path(dbt.profiles_dir or dbt.project_dir), build_manifest=latest_build_manifest(settings))
     shown = {"path": str(folder / "index.html"), "files": [f.name for f in files]}
     unchanged.record(settings, "dbt_docs", current, files, shown)
     return MaterializeResult(metadata={"path": MetadataValue.path(shown["path"]),
@@ -171,11 +172,11 @@ def _charts(context: AssetExecutionContext, warehouse: WarehouseResource, name: 
         context.log.info(f"{', '.join(tables)} unchanged since the charts were drawn: the published charts stand")
         return MaterializeResult(metadata=_charts_metadata(folder, shown, unchanged_inputs=True))
     previews = {}
+    rendered = render(figures, CHART_DPI, PREVIEW_DPI / CHART_DPI)  # in worker processes when there are many
     with Publication(folder, prune=[prune]) as publication:
-        for chart, figure in figures.items():
-            png = charts.png_bytes(figure, CHART_DPI)  # drawn once: the preview is this PNG shrunk
+        for chart, (png, preview) in rendered.items():
             publication.temp(f"{chart}.png").write_bytes(png)
-            previews[chart] = charts.markdown_preview(png, charts.figure_title(figure), PREVIEW_DPI / CHART_DPI)
+            previews[chart] = preview
     shown = {"charts": sorted(figures), "previews": previews}
     unchanged.record(settings, name, current, [folder / f"{chart}.png" for chart in figures], shown)
     context.log.info(f"{len(figures)} charts written to {folder}")

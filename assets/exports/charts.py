@@ -11,9 +11,7 @@ hatched placeholder (bars) or a label (trends) marks the spot, with gid `suppres
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import io
 from collections.abc import Sequence
 
 import duckdb
@@ -67,8 +65,18 @@ def _dutch_number(value: float) -> str:
     return f"{value:g}".replace(".", ",")
 
 
+def _dutch_tick(value: float, _pos) -> str:
+    """Tick labels as module-level functions, not lambdas: a figure is pickled to be rendered in another process
+    (render.py)."""
+    return _dutch_number(value)
+
+
+def _dutch_percent_tick(value: float, _pos) -> str:
+    return f"{_dutch_number(value)} %"
+
+
 def _percent_axis(ax) -> None:
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{_dutch_number(v)} %"))
+    ax.yaxis.set_major_formatter(FuncFormatter(_dutch_percent_tick))
 
 
 def _suppressed_label(n_base: float, min_cell: int) -> str:
@@ -239,7 +247,7 @@ def wellbeing_trend(frame: pd.DataFrame, indicator: str, min_cell: int) -> Figur
     else:
         ax.set_ylabel("gemiddelde score")
         ax.yaxis.set_major_locator(MaxNLocator(nbins=8))
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: _dutch_number(v)))
+        ax.yaxis.set_major_formatter(FuncFormatter(_dutch_tick))
     ax.grid(axis="y", color="#dddddd", linewidth=0.6)
     handles, labels = ax.get_legend_handles_labels()
     if any_suppressed:
@@ -300,31 +308,3 @@ def wellbeing_charts(con: duckdb.DuckDBPyConnection, min_cell: int, log=print) -
         log("wellbeing charts skipped: marts.wellbeing_indicators has no institution or location rows")
     return {f"wellbeing_{indicator}": wellbeing_trend(frame, indicator, min_cell)
             for indicator in sorted(frame["indicator"].unique())}
-
-
-def png_bytes(figure: Figure, dpi: int) -> bytes:
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=dpi)
-    return buffer.getvalue()
-
-
-def markdown_preview(png: bytes, alt: str, scale: float) -> str:
-    """The chart rendered as `png`, shrunk by `scale` (0.5: what half the dpi gives), as Markdown with an inline
-    PNG (Dagster shows it in the asset's metadata).
-
-    Shrinking the published PNG takes a twentieth of the time of drawing the figure again at a lower dpi; the
-    preview keeps to a palette of 128 colours, so it stays small enough for the event log."""
-    from PIL import Image
-
-    with Image.open(io.BytesIO(png)) as image:
-        size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
-        small = image.convert("RGB").resize(size, Image.Resampling.LANCZOS)
-    buffer = io.BytesIO()
-    small.quantize(colors=128).save(buffer, format="PNG", optimize=True)
-    return f"![{alt}](data:image/png;base64,{base64.b64encode(buffer.getvalue()).decode('ascii')})"
-
-
-def figure_title(figure: Figure) -> str:
-    if figure.get_suptitle():
-        return figure.get_suptitle()
-    return next((ax.get_title() for ax in figure.axes if ax.get_title()), "")

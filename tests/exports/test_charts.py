@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from matplotlib.container import BarContainer, ErrorbarContainer
 
-from assets.exports import charts
+from assets.exports import charts, render
 from export_helpers import write_unit_marts
 
 
@@ -189,7 +189,7 @@ def test_markdown_preview_is_the_chart_shrunk_to_an_inline_png():
         "quarter": ["2023-Q1"], "n_students": [100], "pct_participated": [1.0], "pct_available": [2.0],
         "suppressed": [False]}), 10)
     width, height = figure.get_size_inches()
-    text = charts.markdown_preview(charts.png_bytes(figure, 120), "trend", 0.5)
+    text = render.markdown_preview(render.png_bytes(figure, 120), "trend", 0.5)
     assert text.startswith("![trend](data:image/png;base64,")
     png = base64.b64decode(text.split(",", 1)[1].rstrip(")"))
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
@@ -197,3 +197,19 @@ def test_markdown_preview_is_the_chart_shrunk_to_an_inline_png():
     # PNG header: width and height, big-endian, at bytes 16-24; half of what 120 dpi gives
     assert (int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")) == (
         round(width * 120 * 0.5), round(height * 120 * 0.5))
+
+
+def test_charts_rendered_in_worker_processes_are_the_ones_rendered_here():
+    """render() pickles the figures to spawned workers when there are many: the same PNG bytes and previews,
+    in the order given, as rendering each in this process."""
+    def figures():  # new ones for each way: a figure once drawn keeps its constrained layout
+        frame = _wellbeing_frame()
+        return {f"{indicator}_{k}": charts.wellbeing_trend(frame, indicator, 10)
+                for k in range(3) for indicator in sorted(frame["indicator"].unique())}
+
+    here = {name: render.render_one(figure, 60, 0.5) for name, figure in figures().items()}
+    assert len(here) >= render.POOL_FROM
+    pooled = render.render(figures(), 60, 0.5, workers=2)
+    assert list(pooled) == list(here)
+    assert pooled == here
+    assert all(png[:8] == b"\x89PNG\r\n\x1a\n" for png, _ in pooled.values())

@@ -143,6 +143,8 @@ def test_dbt_docs_published(built):
     assert "model.wellbeing_warehouse.participation_by_location" in catalog["nodes"]
     manifest = json.loads((docs / "manifest.json").read_text(encoding="utf-8"))
     assert "model.wellbeing_warehouse.dim_quarter" in manifest["nodes"]
+    compiled = manifest["nodes"]["model.wellbeing_warehouse.participation_by_location"]["compiled_code"]
+    assert "{{" not in compiled and '"intermediate"' in compiled  # the SQL that ran, refs resolved
     html = (docs / "index.html").read_text(encoding="utf-8")
     assert "participation_by_location" in html  # --static: manifest and catalog inside, opens without a server
     for path in docs.iterdir():
