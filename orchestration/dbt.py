@@ -18,7 +18,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 
 from assets.common.resource import WarehouseResource
 from assets.common.settings import DBT_PROJECT_DIR, Settings
-from assets.exports.dbt_docs import partial_parse_path, save_partial_parse
+from assets.exports.dbt_docs import dbt_subprocess_env, partial_parse_path, save_partial_parse
 from assets.ingest.raw_assets import WRITER_POOL
 
 #: what the pipeline's `dbt build` leaves out (see warehouse_dbt_models)
@@ -37,8 +37,13 @@ def ensure_manifest() -> None:
     if manifest.exists() and manifest.stat().st_mtime >= max(p.stat().st_mtime for p in sources):
         return
     env = {**os.environ, "WB_WAREHOUSE_PATH": os.environ.get("WB_WAREHOUSE_PATH", str(manifest.parent / "parse.duckdb"))}
-    subprocess.run([_dbt_executable(), "parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir",
-                    str(DBT_PROJECT_DIR), "--target-path", str(manifest.parent)], check=True, env=env)
+    subprocess.run(dbt_parse_command(manifest.parent), check=True, env=env)
+
+
+def dbt_parse_command(target: Path) -> list[str]:
+    """`dbt parse` of the project into `target` (its manifest and `partial_parse.msgpack`)."""
+    return [_dbt_executable(), "parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir",
+            str(DBT_PROJECT_DIR), "--target-path", str(target)]
 
 
 def dbt_project_files() -> list[Path]:
@@ -116,11 +121,9 @@ class EarlyParse:
         if partial_parse_path(settings).exists():
             return
         self.target.mkdir(parents=True)
-        env = {**os.environ, **settings.dbt_env(), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
         self.process = subprocess.Popen(
-            [_dbt_executable(), "parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir",
-             str(DBT_PROJECT_DIR), "--target-path", str(self.target), "--log-path", str(self.target)],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=DBT_PROJECT_DIR)
+            [*dbt_parse_command(self.target), "--log-path", str(self.target)], env=dbt_subprocess_env(settings),
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=DBT_PROJECT_DIR)
 
     def finish(self, timeout: float = 600) -> bool:
         """Wait for the parse and keep it for the build; whether a parse was saved."""
@@ -163,18 +166,22 @@ def build_target(settings: Settings, run_id: str) -> Path:
     return target
 
 
-def latest_build_manifest(settings: Settings) -> Path | None:
-    """The manifest.json of this warehouse's latest dbt build (None before the first)."""
+def build_targets_newest_first(settings: Settings) -> list[Path]:
+    """This warehouse's build target folders, the latest build first (none before the first build)."""
     folder = build_targets_dir(settings)
-    manifests = [p / "manifest.json" for p in folder.iterdir() if (p / "manifest.json").is_file()] \
-        if folder.is_dir() else []
-    return max(manifests, key=lambda p: p.stat().st_mtime_ns, default=None)
+    return sorted((p for p in folder.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime_ns,
+                  reverse=True) if folder.is_dir() else []
+
+
+def latest_build_manifest(settings: Settings) -> Path | None:
+    """The manifest.json of this warehouse's latest dbt build that wrote one (None before the first)."""
+    return next((p / "manifest.json" for p in build_targets_newest_first(settings)
+                 if (p / "manifest.json").is_file()), None)
 
 
 def prune_build_targets(settings: Settings, keep: int = KEPT_BUILD_TARGETS) -> list[Path]:
     """Remove all but this warehouse's `keep` latest build target folders; returns what was removed."""
-    folders = sorted((p for p in build_targets_dir(settings).iterdir() if p.is_dir()),
-                     key=lambda p: p.stat().st_mtime_ns, reverse=True)
+    folders = build_targets_newest_first(settings)
     for folder in folders[keep:]:
         shutil.rmtree(folder, ignore_errors=True)
     return folders[keep:]

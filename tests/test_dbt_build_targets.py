@@ -80,7 +80,7 @@ def test_the_docs_reuse_a_build_manifest_only_when_it_compiled_every_model_and_t
     settings = Settings(data_dir=tmp_path)
     assert latest_build_manifest(settings) is None
     full = manifest("a", model="select 1", test="select 2")
-    os.utime(full, (1_700_000_000,) * 2)
+    os.utime(full.parent, (1_700_000_000,) * 2)  # an earlier build's folder
     partial = manifest("b", model="select 1", test="")  # a selection: this test did not run
     assert latest_build_manifest(settings) == partial
     assert compiled_manifest(full) and not compiled_manifest(partial)

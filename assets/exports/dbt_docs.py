@@ -41,6 +41,11 @@ def save_partial_parse(settings: Settings, target_path: Path) -> None:
         tmp.replace(destination)
 
 
+def dbt_subprocess_env(settings: Settings) -> dict[str, str]:
+    """The environment of a dbt command the pipeline starts itself (docs, the early parse)."""
+    return {**os.environ, **settings.dbt_env(), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+
+
 class DbtDocsError(RuntimeError):
     pass
 
@@ -72,7 +77,7 @@ def generate_docs(settings: Settings, out_dir: Path, dbt_executable: str, projec
         reuse = build_manifest is not None and compiled_manifest(build_manifest)
         if reuse:
             shutil.copyfile(build_manifest, target / "manifest.json")
-        env = {**os.environ, **settings.dbt_env(), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+        env = dbt_subprocess_env(settings)
         result = subprocess.run(
             [dbt_executable, "docs", "generate", "--static", "--quiet", *(["--no-compile"] if reuse else []),
              "--project-dir", str(project_dir), "--profiles-dir", str(profiles_dir), "--target-path", str(target),
