@@ -12,6 +12,12 @@ recorded in `ops.builds`, and the next build compares:
 
 `wellbeing materialize --full` rebuilds everything regardless. A failed build records nothing, so the next one
 compares with the last good state and rebuilds at least as much.
+
+dbt's incremental models (`stg_participation__hours`) take only the raw rows loaded since their last build; that
+is exact while the dbt project and settings are those they were built with and raw tables only gain or replace
+rows. So every build of "everything" is also a full refresh of them (`needs_full_refresh`), and a raw table with
+fewer rows or an older latest `_loaded_at` than at the last build (restored, or edited by hand) counts as a
+change of everything.
 """
 
 from __future__ import annotations
@@ -44,7 +50,23 @@ def changed_raw_tables(last: dict | None, now: dict) -> list[str] | None:
     """The raw tables changed between the last recorded build's state and `now`; None: build everything."""
     if last is None or last.get("project") != now["project"] or last.get("settings") != now["settings"]:
         return None
-    return [table for table, seen in now["raw"].items() if last.get("raw", {}).get(table) != seen]
+    before = last.get("raw", {})
+    if any(_went_back(before.get(table), seen) for table, seen in now["raw"].items()):
+        return None
+    return [table for table, seen in now["raw"].items() if before.get(table) != seen]
+
+
+def _went_back(before: list | None, now: list) -> bool:
+    """Fewer rows, or an older latest load, than at the last build: the raw table was not only upserted."""
+    if before is None:
+        return False
+    (rows_before, latest_before), (rows, latest) = before, now
+    return rows < rows_before or (latest_before is not None and (latest is None or latest < latest_before))
+
+
+def needs_full_refresh(con: duckdb.DuckDBPyConnection, settings: Settings) -> bool:
+    """Whether the next dbt build must rebuild its incremental models whole (see the module's docstring)."""
+    return changed_raw_tables(last_state(con), current_state(con, settings)) is None
 
 
 def record_build(con: duckdb.DuckDBPyConnection, state: dict, run_id: str | None, selected: str) -> None:

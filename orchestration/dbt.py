@@ -20,6 +20,7 @@ from assets.common.resource import WarehouseResource
 from assets.common.settings import DBT_PROJECT_DIR, Settings
 from assets.exports.dbt_docs import dbt_subprocess_env, partial_parse_path, save_partial_parse
 from assets.ingest.raw_assets import WRITER_POOL
+from orchestration.tags import FULL_REFRESH_TAG
 
 #: what the pipeline's `dbt build` leaves out (see warehouse_dbt_models)
 DBT_BUILD_ARGS = ("--exclude", "resource_type:unit_test")
@@ -88,9 +89,12 @@ def warehouse_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, wa
 
     dbt's unit tests check the SQL on fixed fixtures, not the data: they run in the test suite (`make test`,
     tests/dbt), not in every materialisation, where they cost half a minute whatever the data."""
-    with warehouse.connect():  # a warehouse locked by another process: retry the step rather than fail in dbt
-        pass
+    from orchestration.build_plan import needs_full_refresh  # it imports this module
+
     settings = warehouse.settings()
+    # a warehouse locked by another process: retry the step rather than fail in dbt
+    with warehouse.connect() as con:
+        full_refresh = context.run.tags.get(FULL_REFRESH_TAG) == "true" or needs_full_refresh(con, settings)
     os.environ.update(settings.dbt_env())
     # dbt's parse of the last build on this warehouse, or of EarlyParse before its first (same profile): dbt
     # re-parses only what changed, if anything; the parse saved at install has another warehouse path in its
@@ -98,7 +102,11 @@ def warehouse_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, wa
     target = build_target(settings, context.run.run_id)
     if partial_parse_path(settings).exists():
         shutil.copyfile(partial_parse_path(settings), target / "partial_parse.msgpack")
-    invocation = dbt.cli(["build", *DBT_BUILD_ARGS], context=context, target_path=target)
+    # incremental models (stg_participation__hours) are rebuilt whole when the build plan says everything changed
+    args = ["build", *DBT_BUILD_ARGS, *(["--full-refresh"] if full_refresh else [])]
+    context.log.info("dbt build: a full refresh of the incremental models" if full_refresh else
+                     "dbt build: incremental models take the raw rows loaded since their last build")
+    invocation = dbt.cli(args, context=context, target_path=target)
     yield from invocation.stream()
     save_partial_parse(settings, invocation.target_path)  # for dbt docs generate and the next build
     prune_build_targets(settings)

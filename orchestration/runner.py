@@ -2,8 +2,9 @@
 
 Order: ingest (unpartitioned sources, hours scan) → hours for every quarter the landing zone holds (one
 single run over the range) → dbt build and everything downstream of the raw tables that changed since the last
-build (orchestration/build_plan.py; everything the first time, or with `--full`). A failed blocking check stops
-the chain, so nothing downstream of bad input is rebuilt.
+build (orchestration/build_plan.py; everything the first time, or with `--full`, and then as a full refresh of
+dbt's incremental models). A failed blocking check stops the chain, so nothing downstream of bad input is
+rebuilt.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from orchestration.dbt import EarlyParse
 from orchestration.jobs import BUILD_SELECTION
 from assets.exports.assets import GROUP as EXPORTS_GROUP
 from orchestration.partitions import quarter_partition_key, quarter_partitions, survey_year_partitions
-from orchestration.tags import RANGE_END, RANGE_START, TRIGGER_TAG
+from orchestration.tags import FULL_REFRESH_TAG, RANGE_END, RANGE_START, TRIGGER_TAG
 
 
 
@@ -53,7 +54,8 @@ def run_everything(settings: Settings, out: Callable[[str], None] = print, full:
     else:
         out(f"4/4 build: what depends on {', '.join(f'raw.{t}' for t in changed)} "
             f"({len(selection)} assets: dbt models with their tests, checks, exports) …")
-    problems, run_id = _run(defs, "build_warehouse", instance, {}, asset_selection=selection)
+    tags = {FULL_REFRESH_TAG: "true"} if changed is None else {}
+    problems, run_id = _run(defs, "build_warehouse", instance, tags, asset_selection=selection)
     if not problems:
         with connect(settings.warehouse_path) as con:
             record_build(con, state, run_id, "everything" if changed is None else ", ".join(changed) or "exports")

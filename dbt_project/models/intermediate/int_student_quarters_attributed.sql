@@ -3,28 +3,17 @@
 -- (by work_date, then record_id); without hours that quarter, that of the latest pool registration
 -- overlapping it (by available_from). n_available, n_participated and hours_total all use this attribution,
 -- so every level adds up to the institution.
-with hours as (
-
-    select * from {{ ref('stg_participation__hours') }}
-
-),
-
-pool_quarters as (
+with pool_quarters as (
 
     select * from {{ ref('int_pool_registrations_spread_to_quarters') }}
 
 ),
 
-netted as (
-
-    select * from {{ ref('int_hours_netted_to_student_quarters') }}
-
-),
-
+-- net hours and the latest line's programme × location, computed in one pass over the lines
 latest_hours_line as (
 
-    {{ latest_per_group('hours', ['pseudo_id', 'quarter'], ['work_date', 'record_id'],
-                        ['programme_code', 'location']) | indent(4) }}
+    select pseudo_id, quarter, programme_code, location, net_hours
+    from {{ ref('int_hours_netted_to_student_quarters') }}
 
 ),
 
@@ -62,8 +51,8 @@ select
     coalesce(latest_hours_line.location, latest_pool_registration.location) as location,
     case when latest_hours_line.pseudo_id is not null then 'hours' else 'pool' end as attributed_by,
     latest_pool_registration.pseudo_id is not null as is_available,
-    coalesce(netted.net_hours, 0) as net_hours,
-    coalesce(netted.net_hours, 0) > 0 as has_participated
+    coalesce(latest_hours_line.net_hours, 0) as net_hours,
+    coalesce(latest_hours_line.net_hours, 0) > 0 as has_participated
 
 from student_quarters
 left join latest_hours_line
@@ -72,6 +61,3 @@ left join latest_hours_line
 left join latest_pool_registration
     on student_quarters.pseudo_id = latest_pool_registration.pseudo_id
     and student_quarters.quarter = latest_pool_registration.quarter
-left join netted
-    on student_quarters.pseudo_id = netted.pseudo_id
-    and student_quarters.quarter = netted.quarter
