@@ -15,9 +15,11 @@ compares with the last good state and rebuilds at least as much.
 
 dbt's incremental models (`stg_participation__hours`) take only the raw rows loaded since their last build; that
 is exact while the dbt project and settings are those they were built with and raw tables only gain or replace
-rows. So every build of "everything" is also a full refresh of them (`needs_full_refresh`), and a raw table with
-fewer rows or an older latest `_loaded_at` than at the last build (restored, or edited by hand) counts as a
-change of everything.
+rows. So the dbt asset, whichever way it is started (this command, the UI, a sensor), records in
+`ops.incremental_builds` what each build that selects an incremental model starts from, and when its models were
+built; it rebuilds them whole (`dbt build --full-refresh`, `needs_full_refresh`) when there is no finished
+record, when the project or settings differ from the last one, or when a raw table has fewer rows or an older
+latest `_loaded_at` than then (restored, or edited by hand).
 """
 
 from __future__ import annotations
@@ -64,9 +66,24 @@ def _went_back(before: list | None, now: list) -> bool:
     return rows < rows_before or (latest_before is not None and (latest is None or latest < latest_before))
 
 
-def needs_full_refresh(con: duckdb.DuckDBPyConnection, settings: Settings) -> bool:
-    """Whether the next dbt build must rebuild its incremental models whole (see the module's docstring)."""
-    return changed_raw_tables(last_state(con), current_state(con, settings)) is None
+def needs_full_refresh(con: duckdb.DuckDBPyConnection, now: dict) -> bool:
+    """Whether a dbt build from state `now` must rebuild the incremental models whole (module docstring)."""
+    row = con.execute("""SELECT state, finished FROM ops.incremental_builds
+                         ORDER BY started_at DESC, rowid DESC LIMIT 1""").fetchone()
+    if row is None or not row[1]:  # never built, or the last build may have left them half way
+        return True
+    return changed_raw_tables(json.loads(row[0]), now) is None
+
+
+def begin_incremental_build(con: duckdb.DuckDBPyConnection, now: dict, run_id: str, full_refresh: bool) -> None:
+    """Before a dbt build that selects an incremental model: the state it starts from, not yet finished."""
+    con.execute("""INSERT INTO ops.incremental_builds (started_at, run_id, full_refresh, finished, state)
+                   VALUES (current_timestamp, ?, ?, false, ?)""", [run_id, full_refresh, json.dumps(now)])
+
+
+def finish_incremental_build(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
+    """After every incremental model of the build `run_id` was built: they hold what its state implies."""
+    con.execute("UPDATE ops.incremental_builds SET finished = true WHERE run_id = ?", [run_id])
 
 
 def record_build(con: duckdb.DuckDBPyConnection, state: dict, run_id: str | None, selected: str) -> None:

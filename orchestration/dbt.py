@@ -2,6 +2,7 @@
 
 
 import importlib.metadata
+import json
 import os
 import shutil
 import subprocess
@@ -9,7 +10,7 @@ import sys
 import uuid
 from pathlib import Path
 from collections.abc import Mapping
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Any
 
 from dagster import AssetExecutionContext, AssetKey
@@ -89,27 +90,61 @@ def warehouse_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, wa
 
     dbt's unit tests check the SQL on fixed fixtures, not the data: they run in the test suite (`make test`,
     tests/dbt), not in every materialisation, where they cost half a minute whatever the data."""
-    from orchestration.build_plan import needs_full_refresh  # it imports this module
+    from orchestration import build_plan  # it imports this module
 
     settings = warehouse.settings()
+    run_id = context.run.run_id
+    incremental = incremental_model_keys() & set(context.selected_asset_keys)
     # a warehouse locked by another process: retry the step rather than fail in dbt
     with warehouse.connect() as con:
-        full_refresh = context.run.tags.get(FULL_REFRESH_TAG) == "true" or needs_full_refresh(con, settings)
+        state = build_plan.current_state(con, settings)
+        full_refresh = context.run.tags.get(FULL_REFRESH_TAG) == "true" or (
+            bool(incremental) and build_plan.needs_full_refresh(con, state))
+        if incremental:
+            build_plan.begin_incremental_build(con, state, run_id, full_refresh)
     os.environ.update(settings.dbt_env())
     # dbt's parse of the last build on this warehouse, or of EarlyParse before its first (same profile): dbt
     # re-parses only what changed, if anything; the parse saved at install has another warehouse path in its
     # profile, so dbt would not use it.
-    target = build_target(settings, context.run.run_id)
+    target = build_target(settings, run_id)
     if partial_parse_path(settings).exists():
         shutil.copyfile(partial_parse_path(settings), target / "partial_parse.msgpack")
-    # incremental models (stg_participation__hours) are rebuilt whole when the build plan says everything changed
+    # incremental models take the raw rows loaded since their last build, or all of them (build_plan.py)
     args = ["build", *DBT_BUILD_ARGS, *(["--full-refresh"] if full_refresh else [])]
-    context.log.info("dbt build: a full refresh of the incremental models" if full_refresh else
-                     "dbt build: incremental models take the raw rows loaded since their last build")
+    if incremental:
+        context.log.info("dbt build: incremental models rebuilt whole (--full-refresh)" if full_refresh else
+                         "dbt build: incremental models take the raw rows loaded since their last build")
     invocation = dbt.cli(args, context=context, target_path=target)
-    yield from invocation.stream()
+    try:
+        yield from invocation.stream()  # raises at the end when a model or test failed
+    finally:
+        # a test that failed after the models were built leaves them consistent: their own status counts
+        if incremental and models_succeeded(invocation.target_path, incremental):
+            with warehouse.connect() as con:
+                build_plan.finish_incremental_build(con, run_id)
     save_partial_parse(settings, invocation.target_path)  # for dbt docs generate and the next build
     prune_build_targets(settings)
+
+
+@cache
+def incremental_model_keys() -> frozenset[AssetKey]:
+    """The asset keys of the project's incremental models (materialized='incremental' in the manifest)."""
+    manifest = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
+    translator = WarehouseDbtTranslator()
+    return frozenset(translator.get_asset_key(node) for node in manifest["nodes"].values()
+                     if node["resource_type"] == "model" and node["config"].get("materialized") == "incremental")
+
+
+def models_succeeded(target: Path, keys: frozenset[AssetKey] | set[AssetKey]) -> bool:
+    """Whether dbt's run_results.json in `target` has every model of `keys` built ('success')."""
+    path = target / "run_results.json"
+    if not path.exists():
+        return False
+    translator = WarehouseDbtTranslator()
+    nodes = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))["nodes"]
+    status = {translator.get_asset_key(nodes[r["unique_id"]]): r["status"]
+              for r in json.loads(path.read_text(encoding="utf-8"))["results"] if r["unique_id"] in nodes}
+    return all(status.get(key) == "success" for key in keys)
 
 
 class EarlyParse:

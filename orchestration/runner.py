@@ -2,8 +2,8 @@
 
 Order: ingest (unpartitioned sources, hours scan) → hours for every quarter the landing zone holds (one
 single run over the range) → dbt build and everything downstream of the raw tables that changed since the last
-build (orchestration/build_plan.py; everything the first time, or with `--full`, and then as a full refresh of
-dbt's incremental models). A failed blocking check stops the chain, so nothing downstream of bad input is
+build (orchestration/build_plan.py; everything the first time, or with `--full`, then also as a full refresh
+of dbt's incremental models). A failed blocking check stops the chain, so nothing downstream of bad input is
 rebuilt.
 """
 
@@ -54,7 +54,7 @@ def run_everything(settings: Settings, out: Callable[[str], None] = print, full:
     else:
         out(f"4/4 build: what depends on {', '.join(f'raw.{t}' for t in changed)} "
             f"({len(selection)} assets: dbt models with their tests, checks, exports) …")
-    tags = {FULL_REFRESH_TAG: "true"} if changed is None else {}
+    tags = {FULL_REFRESH_TAG: "true"} if full else {}  # otherwise the dbt asset decides (build_plan.py)
     problems, run_id = _run(defs, "build_warehouse", instance, tags, asset_selection=selection)
     if not problems:
         with connect(settings.warehouse_path) as con:

@@ -6,7 +6,6 @@ RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_p
 #: Who started a run: `materialize` (the CLI builds the warehouse itself), `landing_sensor`, a schedule's name.
 TRIGGER_TAG = "wellbeing/trigger"
 
-#: "true": dbt rebuilds its incremental models whole (`dbt build --full-refresh`): `wellbeing materialize --full`
-#: and every build the build plan says is of everything; a build without it decides by itself
-#: (orchestration/build_plan.py `needs_full_refresh`).
+#: "true": dbt rebuilds its incremental models whole (`dbt build --full-refresh`): `wellbeing materialize --full`;
+#: a build without it decides by itself (orchestration/build_plan.py `needs_full_refresh`).
 FULL_REFRESH_TAG = "wellbeing/full_refresh"

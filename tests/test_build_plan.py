@@ -4,12 +4,15 @@ comparison (ops.builds, a real warehouse file) and the selection it makes in the
 from __future__ import annotations
 
 import dataclasses
+import json
 
 from dagster import AssetKey
 
 from assets.common.settings import Settings
 from assets.common.warehouse import connect
-from orchestration.build_plan import changed_raw_tables, current_state, last_state, record_build
+from orchestration.build_plan import (begin_incremental_build, changed_raw_tables, current_state,
+                                      finish_incremental_build, last_state, needs_full_refresh, record_build)
+from orchestration.dbt import incremental_model_keys, models_succeeded
 from orchestration.definitions import defs
 from orchestration.runner import build_selection
 
@@ -57,3 +60,51 @@ def test_new_hours_rebuild_participation_not_the_survey_marts():
     assert {k.to_user_string() for k in build_selection(defs, [])} == {k.to_user_string() for k in exports}
     assert AssetKey(["exports", "wellbeing_charts"]) in exports and len(exports) == 7
     assert exports <= set(build_selection(defs, ["participation_hours"]))
+
+
+def test_incremental_models_rebuilt_whole_unless_the_last_build_finished_from_the_same_project(tmp_path):
+    """The dbt asset's decision (orchestration/dbt.py): `dbt build --full-refresh` unless the last build that
+    selected the incremental models finished them from the same project and settings, and the raw tables only
+    gained rows since."""
+    settings = Settings(data_dir=tmp_path, pseudonym_key="k")
+    with connect(settings.warehouse_path) as con:
+        def build(run_id, finish=True):
+            now = current_state(con, settings)
+            full = needs_full_refresh(con, now)
+            begin_incremental_build(con, now, run_id, full)
+            if finish:
+                finish_incremental_build(con, run_id)
+            return full
+
+        assert build("r1") is True                      # never built
+        assert build("r2") is False                     # nothing changed
+        _pool_row(con, "p1")
+        assert build("r3", finish=False) is False       # new rows: incremental …
+        assert build("r4") is True                      # … but r3 may have stopped half way: rebuild whole
+        _pool_row(con, "p2")
+        assert build("r5") is False
+        con.execute("DELETE FROM raw.participation_pool WHERE pseudo_id = 'p1'")  # restored or edited by hand
+        assert build("r6") is True
+        assert build("r7") is False
+        other_threshold = dataclasses.replace(settings, min_cell=5)
+        assert needs_full_refresh(con, current_state(con, other_threshold)) is True
+        assert con.execute("SELECT run_id, full_refresh, finished FROM ops.incremental_builds ORDER BY rowid"
+                           ).fetchall() == [("r1", True, True), ("r2", False, True), ("r3", False, False),
+                                            ("r4", True, True), ("r5", False, True), ("r6", True, True),
+                                            ("r7", False, True)]
+
+
+def test_incremental_models_and_their_status_from_dbt(tmp_path):
+    hours = AssetKey(["staging", "stg_participation__hours"])
+    assert incremental_model_keys() == {hours}
+    results = {"results": [
+        {"unique_id": "model.wellbeing_warehouse.stg_participation__hours", "status": "success"},
+        {"unique_id": "model.wellbeing_warehouse.int_hours_netted_to_student_quarters", "status": "error"},
+    ]}
+    (tmp_path / "run_results.json").write_text(json.dumps(results))
+    assert models_succeeded(tmp_path, {hours}) is True
+    assert models_succeeded(tmp_path, {hours, AssetKey(["intermediate", "int_hours_netted_to_student_quarters"])}) is False
+    results["results"][0]["status"] = "skipped"   # a failed upstream model: dbt left the table as it was
+    (tmp_path / "run_results.json").write_text(json.dumps(results))
+    assert models_succeeded(tmp_path, {hours}) is False
+    assert models_succeeded(tmp_path / "no-build", {hours}) is False

@@ -85,6 +85,10 @@ OPS_DDL = [
     """CREATE TABLE IF NOT EXISTS ops.builds (
         built_at TIMESTAMP NOT NULL, run_id VARCHAR, selected VARCHAR,  -- everything | raw tables rebuilt from
         state VARCHAR NOT NULL)          -- JSON: what the build was made from (orchestration/build_plan.py)""",
+    """CREATE TABLE IF NOT EXISTS ops.incremental_builds (
+        started_at TIMESTAMP NOT NULL, run_id VARCHAR NOT NULL, full_refresh BOOLEAN NOT NULL,
+        finished BOOLEAN NOT NULL,        -- every incremental model of the build was built
+        state VARCHAR NOT NULL)           -- JSON: what the build started from (orchestration/build_plan.py)""",
     """CREATE TABLE IF NOT EXISTS ops.check_results (
         checked_at TIMESTAMP NOT NULL DEFAULT current_timestamp, asset VARCHAR NOT NULL,
         check_name VARCHAR NOT NULL, passed BOOLEAN NOT NULL, severity VARCHAR, details VARCHAR,

@@ -408,8 +408,8 @@ def load(source: Source, settings: Settings, con: duckdb.DuckDBPyConnection, par
     try:
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE _staged AS
-                SELECT * EXCLUDE (_partition), current_timestamp::TIMESTAMP AS _loaded_at FROM ({selects})""",
-            [p for _rel, _sha, parts in todo for p in parts])
+                SELECT * EXCLUDE (_partition), ?::TIMESTAMP AS _loaded_at FROM ({selects})""",
+            [load_stamp(con, source.name), *(p for _rel, _sha, parts in todo for p in parts)])
         written = upsert(con, source.name, "_staged")
         con.execute("DROP TABLE _staged")
         con.executemany("INSERT INTO ops.loaded_partitions VALUES (?, ?, ?, current_timestamp, ?)",
@@ -427,6 +427,17 @@ def load(source: Source, settings: Settings, con: duckdb.DuckDBPyConnection, par
     for _rel, _sha, parts in todo:
         report.partitions_loaded.extend(p for p in parts if p not in report.partitions_loaded)
     return report
+
+
+def load_stamp(con: duckdb.DuckDBPyConnection, table: str):
+    """The `_loaded_at` of a load into `raw.<table>`: now, and always later than every row the table holds.
+
+    dbt's incremental models take the raw rows stamped after the newest row they hold
+    (macros/loaded_since_last_build.sql): a stamp that never repeats nor goes back, even when the clock does
+    (a time-server correction, a restored VM), is what makes that exact."""
+    return con.execute(f"""SELECT greatest(current_timestamp::TIMESTAMP,
+                                           max(_loaded_at) + INTERVAL 1 MICROSECOND)
+                           FROM raw.{table}""").fetchone()[0]
 
 
 def column_mapping(settings: Settings, source: str) -> dict[str, str]:

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 import subprocess
 import sys
 from decimal import Decimal
@@ -174,3 +175,56 @@ def test_rerun_is_idempotent(built):
     result = run_materialize(built)
     assert result.returncode == 0, result.stderr[-2000:]
     assert query(built, "SELECT count(*), sum(hours) FROM raw.participation_hours") == before == [(7, Decimal("19.00"))]
+
+
+def _published(data_dir: Path) -> dict[str, list]:
+    con = duckdb.connect(str(data_dir / "warehouse" / "wellbeing.duckdb"), read_only=True)
+    try:
+        tables = [t for (t,) in con.execute("""SELECT table_schema || '.' || table_name FROM information_schema.tables
+                                               WHERE table_schema IN ('marts', 'restricted') ORDER BY 1""").fetchall()]
+        return {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in tables}
+    finally:
+        con.close()
+
+
+def test_late_correction_and_a_new_quarter_built_incrementally(tmp_path):
+    """A later delivery re-sends C's Den Haag line (h6) dated 3 April, spelled 's-Gravenhage, and adds a Q3 line.
+    The second build takes only the new raw lines into the incremental staging model; by hand:
+        2023-Q1: C keeps only h5 (Haarlem 2.5 h): participated A, C = 2; hours 4.5 + 5 − 5 + 2.5 = 7.0;
+                 Den Haag: A only, 4.5 h; available A, E = 2
+        2023-Q2: A 3 h and C 3 h (Den Haag), D 6 h (Haarlem): 3 participated, 12.0 h; Den Haag 2, 6.0 h
+        2023-Q3: F 2 h (Haarlem): 1 participated, 2.0 h; E's open registration now runs to Q3: 1 available
+    and every published table equals a full refresh of the same landing zone."""
+    data_dir = tmp_path / "data"  # its own: a warehouse at another path is another profile, built whole
+    build_landing(data_dir / "landing")
+    first = run_materialize(data_dir)
+    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
+    _write(data_dir / "landing/participation/hours/2023-09.csv",
+           "record_id;student_number;programme_code;location;work_date;hours;role\r\n"
+           "h6;700002;34116;'s-Gravenhage;03-04-2023;3;balie\r\n"
+           "y1;700005;34145;Haarlem;05-07-2023;2;balie\r\n")
+    result = run_materialize(data_dir)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+    # the second build of the staging model was incremental, and finished
+    builds = query(data_dir, "SELECT full_refresh, finished FROM ops.incremental_builds ORDER BY rowid")
+    assert builds[0] == (True, True) and builds[-1] == (False, True)
+    assert query(data_dir, """SELECT quarter, n_students, n_available, n_participated, hours_total
+                              FROM marts.participation_institution WHERE quarter BETWEEN '2023-Q1' AND '2023-Q3'
+                              ORDER BY quarter""") == [
+        ("2023-Q1", 350, 2, 2, Decimal("7.00")),
+        ("2023-Q2", 350, 1, 3, Decimal("12.00")),
+        ("2023-Q3", 350, 1, 1, Decimal("2.00")),
+    ]
+    assert query(data_dir, """SELECT quarter, n_available, n_participated, hours_total FROM marts.participation_by_location
+                              WHERE location = 'Den Haag' AND quarter IN ('2023-Q1', '2023-Q2') ORDER BY quarter""") == [
+        ("2023-Q1", 2, 1, Decimal("4.50")), ("2023-Q2", 1, 2, Decimal("6.00"))]
+    assert query(data_dir, "SELECT location, quarter FROM staging.stg_participation__hours WHERE record_id = 'h6'") == [
+        ("Den Haag", "2023-Q2")]
+
+    fresh = tmp_path / "fresh"
+    shutil.copytree(data_dir / "landing", fresh / "landing")
+    full = run_materialize(fresh)
+    assert full.returncode == 0, full.stdout[-3000:] + full.stderr[-3000:]
+    incremental, rebuilt = _published(data_dir), _published(fresh)
+    assert len(rebuilt) >= 8 and incremental == rebuilt

@@ -17,7 +17,7 @@ import pytest
 from assets.common.settings import ConfigurationError, Settings
 from assets.common.warehouse import connect
 from assets.ingest import duo, participation, students
-from assets.ingest.engine import load, scan
+from assets.ingest.engine import load, load_stamp, scan
 
 KEY = "test-key"
 REFERENCE = Path(__file__).resolve().parents[2] / "assets" / "demo" / "data"
@@ -120,6 +120,24 @@ def test_newest_file_wins_by_mtime_then_name(settings):
     write(settings, "participation/hours/newer.csv", header + "h1,1,34116,Delft,2023-01-02,6\n", mtime=2_100_000_000)
     ingest(participation.HOURS, settings)
     assert rows(settings, "SELECT hours FROM raw.participation_hours") == [(Decimal("6.00"),)]
+
+
+def test_each_load_is_stamped_after_every_row_the_table_holds(settings):
+    """dbt's incremental staging takes the rows stamped after its newest row: a load never repeats or goes back
+    on a stamp, even when the clock does (here: a stored row stamped in 2999, as after a clock set back)."""
+    header = "record_id,student_number,programme_code,location,work_date,hours\n"
+    write(settings, "participation/hours/a.csv", header + "h1,1,34116,Delft,2023-01-02,5\n")
+    ingest(participation.HOURS, settings)
+    [(first,)] = rows(settings, "SELECT _loaded_at FROM raw.participation_hours")
+    assert dt.datetime(2026, 1, 1) < first < dt.datetime(2999, 1, 1)  # a table's first load: the clock's now
+    with connect(settings.warehouse_path) as con:
+        con.execute("UPDATE raw.participation_hours SET _loaded_at = TIMESTAMP '2999-01-01 00:00:00'")
+        assert load_stamp(con, "participation_hours") == dt.datetime(2999, 1, 1, 0, 0, 0, 1)
+        assert first < load_stamp(con, "participation_pool") < dt.datetime(2999, 1, 1)  # an empty table: now
+    write(settings, "participation/hours/b.csv", header + "h2,2,34116,Delft,2023-01-03,4\n")
+    ingest(participation.HOURS, settings)
+    assert rows(settings, "SELECT record_id, _loaded_at FROM raw.participation_hours ORDER BY 1") == [
+        ("h1", dt.datetime(2999, 1, 1)), ("h2", dt.datetime(2999, 1, 1, 0, 0, 0, 1))]
 
 
 def test_partitions_load_only_their_quarters(settings):

@@ -1,10 +1,13 @@
 """The ingestion's fast paths give exactly what the plain rule gives: a workbook column written inline equals
-`_cell_text` per cell, a GX frame built through Arrow equals DuckDB's `.df()`, and GX does not fingerprint
-the frames it validates (a hash of every cell that nothing reads)."""
+`_cell_text` per cell, a GX frame built through Arrow equals DuckDB's `.df()`, GX does not fingerprint
+the frames it validates (a hash of every cell that nothing reads), and scipy.stats, which GX imports for
+expectations we never use, is loaded only when used."""
 
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
 
 import duckdb
 import pandas as pd
@@ -76,3 +79,20 @@ def test_gx_does_not_fingerprint_the_frames_it_validates():
     assert result.success
     assert "ge_load_time" in result.meta["batch_markers"]
     assert "pandas_data_fingerprint" not in result.meta["batch_markers"]
+
+
+def test_gx_loads_scipy_stats_only_when_used():
+    """In a new interpreter (this one may have scipy.stats already): after GX's import scipy.stats is not
+    executed; the first use of it loads it and gives scipy's own answer."""
+    code = """
+import sys
+from expectations.suites import _gx
+gx, gxe = _gx()
+assert "scipy.stats._stats_py" not in sys.modules, "scipy.stats was executed at GX's import"
+from scipy import stats
+print(round(float(stats.entropy([0.5, 0.5], [0.9, 0.1])), 6))
+assert "scipy.stats._stats_py" in sys.modules
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "0.510826"  # 0.5 ln(0.5/0.9) + 0.5 ln(0.5/0.1), by hand

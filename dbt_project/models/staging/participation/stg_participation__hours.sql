@@ -2,12 +2,12 @@
 -- A table, not a view like the other staging models: at national scale (~7 M lines) three models and the tests
 -- read it, and a view would recompute the location and quarter for each of them.
 --
--- Incremental by record_id: a build takes only the raw lines loaded since the newest line it holds, and
--- replaces the lines of the same record_id (delete+insert). Exact because every upsert of raw.participation_hours
--- stamps the rows it writes with a later `_loaded_at` and never removes a record_id; `>=` takes the lines of
--- the last load again (harmless: they replace themselves). A new dbt project, other settings or a raw table
--- that lost rows make the build a full refresh (orchestration/build_plan.py `needs_full_refresh`), so a changed
--- location rule reaches every line.
+-- Incremental by record_id: a build takes only the raw lines loaded after the newest line it holds, and
+-- replaces the lines of the same record_id (delete+insert): a re-delivered line moves with its new date,
+-- student or location. Exact because every load stamps its rows later than every row raw.participation_hours
+-- holds (macros/loaded_since_last_build.sql) and an upsert never removes a record_id. A new dbt project, other
+-- settings, a raw table that lost rows or an unfinished earlier build make the build a full refresh
+-- (orchestration/build_plan.py `needs_full_refresh`), so a changed location rule reaches every line.
 {{ config(materialized='incremental', unique_key='record_id', incremental_strategy='delete+insert',
           on_schema_change='fail') }}
 with source as (
