@@ -9,7 +9,7 @@ import subprocess
 import sys
 import uuid
 from pathlib import Path
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from functools import cache, cached_property
 from typing import Any
 
@@ -94,13 +94,14 @@ def warehouse_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, wa
 
     settings = warehouse.settings()
     run_id = context.run.run_id
-    incremental = incremental_model_keys() & set(context.selected_asset_keys)
+    selected = context.selected_asset_keys
+    incremental = [unique_id for key, unique_id in incremental_models().items() if key in selected]
+    full_refresh = context.run.tags.get(FULL_REFRESH_TAG) == "true"
     # a warehouse locked by another process: retry the step rather than fail in dbt
     with warehouse.connect() as con:
-        state = build_plan.current_state(con, settings)
-        full_refresh = context.run.tags.get(FULL_REFRESH_TAG) == "true" or (
-            bool(incremental) and build_plan.needs_full_refresh(con, state))
         if incremental:
+            state = build_plan.current_state(con, settings)
+            full_refresh = full_refresh or build_plan.needs_full_refresh(con, state)
             build_plan.begin_incremental_build(con, state, run_id, full_refresh)
     os.environ.update(settings.dbt_env())
     # dbt's parse of the last build on this warehouse, or of EarlyParse before its first (same profile): dbt
@@ -127,24 +128,21 @@ def warehouse_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, wa
 
 
 @cache
-def incremental_model_keys() -> frozenset[AssetKey]:
-    """The asset keys of the project's incremental models (materialized='incremental' in the manifest)."""
+def incremental_models() -> dict[AssetKey, str]:
+    """The project's incremental models (materialized='incremental' in the manifest): asset key → dbt unique_id."""
     manifest = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
     translator = WarehouseDbtTranslator()
-    return frozenset(translator.get_asset_key(node) for node in manifest["nodes"].values()
-                     if node["resource_type"] == "model" and node["config"].get("materialized") == "incremental")
+    return {translator.get_asset_key(node): unique_id for unique_id, node in manifest["nodes"].items()
+            if node["resource_type"] == "model" and node["config"].get("materialized") == "incremental"}
 
 
-def models_succeeded(target: Path, keys: frozenset[AssetKey] | set[AssetKey]) -> bool:
-    """Whether dbt's run_results.json in `target` has every model of `keys` built ('success')."""
+def models_succeeded(target: Path, unique_ids: Iterable[str]) -> bool:
+    """Whether dbt's run_results.json in `target` has every model of `unique_ids` built ('success')."""
     path = target / "run_results.json"
     if not path.exists():
         return False
-    translator = WarehouseDbtTranslator()
-    nodes = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))["nodes"]
-    status = {translator.get_asset_key(nodes[r["unique_id"]]): r["status"]
-              for r in json.loads(path.read_text(encoding="utf-8"))["results"] if r["unique_id"] in nodes}
-    return all(status.get(key) == "success" for key in keys)
+    status = {r["unique_id"]: r["status"] for r in json.loads(path.read_text(encoding="utf-8"))["results"]}
+    return all(status.get(unique_id) == "success" for unique_id in unique_ids)
 
 
 class EarlyParse:

@@ -12,7 +12,7 @@ from assets.common.settings import Settings
 from assets.common.warehouse import connect
 from orchestration.build_plan import (begin_incremental_build, changed_raw_tables, current_state,
                                       finish_incremental_build, last_state, needs_full_refresh, record_build)
-from orchestration.dbt import incremental_model_keys, models_succeeded
+from orchestration.dbt import incremental_models, models_succeeded
 from orchestration.definitions import defs
 from orchestration.runner import build_selection
 
@@ -95,16 +95,14 @@ def test_incremental_models_rebuilt_whole_unless_the_last_build_finished_from_th
 
 
 def test_incremental_models_and_their_status_from_dbt(tmp_path):
-    hours = AssetKey(["staging", "stg_participation__hours"])
-    assert incremental_model_keys() == {hours}
-    results = {"results": [
-        {"unique_id": "model.wellbeing_warehouse.stg_participation__hours", "status": "success"},
-        {"unique_id": "model.wellbeing_warehouse.int_hours_netted_to_student_quarters", "status": "error"},
-    ]}
+    hours, netted = "model.wellbeing_warehouse.stg_participation__hours", \
+        "model.wellbeing_warehouse.int_hours_netted_to_student_quarters"
+    assert incremental_models() == {AssetKey(["staging", "stg_participation__hours"]): hours}
+    results = {"results": [{"unique_id": hours, "status": "success"}, {"unique_id": netted, "status": "error"}]}
     (tmp_path / "run_results.json").write_text(json.dumps(results))
-    assert models_succeeded(tmp_path, {hours}) is True
-    assert models_succeeded(tmp_path, {hours, AssetKey(["intermediate", "int_hours_netted_to_student_quarters"])}) is False
+    assert models_succeeded(tmp_path, [hours]) is True
+    assert models_succeeded(tmp_path, [hours, netted]) is False
     results["results"][0]["status"] = "skipped"   # a failed upstream model: dbt left the table as it was
     (tmp_path / "run_results.json").write_text(json.dumps(results))
-    assert models_succeeded(tmp_path, {hours}) is False
-    assert models_succeeded(tmp_path / "no-build", {hours}) is False
+    assert models_succeeded(tmp_path, [hours]) is False
+    assert models_succeeded(tmp_path / "no-build", [hours]) is False
