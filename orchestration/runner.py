@@ -20,6 +20,7 @@ from assets.ingest.raw_assets import held_partitions
 from orchestration.build_plan import changed_raw_tables, current_state, last_state, record_build
 from orchestration.dbt import EarlyParse
 from orchestration.jobs import BUILD_SELECTION
+from orchestration.run_history import fast_run_history
 from assets.exports.assets import GROUP as EXPORTS_GROUP
 from orchestration.partitions import quarter_partition_key, quarter_partitions, survey_year_partitions
 from orchestration.tags import FULL_REFRESH_TAG, RANGE_END, RANGE_START, TRIGGER_TAG
@@ -30,8 +31,12 @@ def run_everything(settings: Settings, out: Callable[[str], None] = print, full:
     """`full`: rebuild every model and export, whatever changed (orchestration/build_plan.py)."""
     from orchestration.definitions import defs  # builds dbt's manifest first when it is stale
 
-    unsynchronised_sqlite_run_history()
-    instance = DagsterInstance.get()
+    with fast_run_history(DagsterInstance.get()) as instance:
+        return _run_everything(defs, instance, settings, out, full)
+
+
+def _run_everything(defs, instance: DagsterInstance, settings: Settings, out: Callable[[str], None],
+                    full: bool) -> list[str]:
     parse = EarlyParse(settings)  # a new warehouse: dbt parses the project while the files are loaded
     try:
         problems = _load(defs, instance, settings, out)
@@ -98,34 +103,6 @@ def build_selection(defs, changed: list[str]) -> list[AssetKey]:
     downstream = AssetSelection.assets(*[AssetKey(["raw", t]) for t in changed]).downstream().resolve(graph)
     exports = AssetSelection.groups(EXPORTS_GROUP).resolve(graph)
     return sorted(in_job & (downstream | exports), key=lambda k: k.path)
-
-
-def unsynchronised_sqlite_run_history() -> None:
-    """Dagster's SQLite run history without an fsync per event (`PRAGMA synchronous=OFF`).
-
-    Dagster opens, commits and closes a SQLite connection for every event it records, and a build records
-    about a thousand (a planned event, an evaluation per check, a materialisation per asset): with the default
-    synchronous=FULL each one waits for the disk, which made up 40 % of a scale-1 run. Without the fsync an
-    operating-system crash (not a failed run) could lose or damage the latest run history; the warehouse, its
-    load log (ops.*) and the landing zone do not depend on it. A PostgreSQL instance (dagster-postgres) is
-    left alone."""
-    global _SQLITE_LISTENING
-    if _SQLITE_LISTENING:
-        return
-    from sqlalchemy import event
-    from sqlalchemy.engine import Engine
-
-    @event.listens_for(Engine, "connect")
-    def _no_fsync(dbapi_connection, _record) -> None:
-        if type(dbapi_connection).__module__.startswith("sqlite3"):
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA synchronous=OFF")
-            cursor.close()
-
-    _SQLITE_LISTENING = True
-
-
-_SQLITE_LISTENING = False
 
 
 def _run(defs, job_name: str, instance: DagsterInstance, tags: dict[str, str],
