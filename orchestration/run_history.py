@@ -3,9 +3,9 @@ per build (a planned event and an evaluation per check, a materialisation per as
 
 Dagster's default SQLite storage creates a SQLAlchemy engine and opens a connection for every event it stores
 (`SqliteEventLogStorage`) and every run update (`SqliteRunStorage`), and SQLite waits for the disk on every
-commit. Measured on a scale-1 incremental build: fsyncs made up 40 % of the run (before they were turned
-off), engines and connections 2–3 s of CPU. What is done here changes how this process writes, never what: the same files, the
-same rows, read by the UI and the daemon with Dagster's own storage classes. A PostgreSQL instance
+commit. Measured on a scale-1 incremental build: fsyncs made up 40 % of the run (before they were turned off),
+engines and connections 2–3 s of CPU. What is done here changes how this process writes, never what: the same
+files, the same rows, read by the UI and the daemon with Dagster's own storage classes. A PostgreSQL instance
 (dagster-postgres) and any other storage are left alone.
 """
 
