@@ -15,64 +15,64 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from dagster import DagsterInstance
+from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
+from dagster._core.storage.runs.sqlite.sqlite_run_storage import SqliteRunStorage
+from dagster._core.storage.sql import create_engine
+from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
 
-def unsynchronised_sqlite_run_history() -> None:
-    """Dagster's SQLite run history without an fsync per event (`PRAGMA synchronous=OFF`).
+def _sqlite_engine(conn_string: str, **connect_args) -> Engine:
+    """An engine on one of the run history's SQLite files, with SQLAlchemy's default pool for a file (QueuePool,
+    usable from any thread), whose connections do not wait for the disk (`PRAGMA synchronous=OFF`).
 
     Without the fsync an operating-system crash (not a failed run) could lose or damage the latest run
     history; the warehouse, its load log (ops.*) and the landing zone do not depend on it."""
-    global _SQLITE_LISTENING
-    if _SQLITE_LISTENING:
-        return
-    from sqlalchemy import event
-    from sqlalchemy.engine import Engine
+    engine = create_engine(conn_string, connect_args=connect_args)
 
-    @event.listens_for(Engine, "connect")
+    @event.listens_for(engine, "connect")
     def _no_fsync(dbapi_connection, _record) -> None:
-        if type(dbapi_connection).__module__.startswith("sqlite3"):
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA synchronous=OFF")
-            cursor.close()
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA synchronous=OFF")
+        cursor.close()
 
-    _SQLITE_LISTENING = True
+    return engine
 
 
-_SQLITE_LISTENING = False
+@contextmanager
+def _transaction(engine: Engine) -> Iterator:
+    """A pooled connection in one transaction, committed on leaving (as Dagster's own storages do per call)."""
+    with engine.connect() as conn:
+        with conn.begin():
+            yield conn
 
 
 class PooledShards:
     """One engine per SQLite shard (run database, index) of a `SqliteEventLogStorage`, its connection kept in
-    SQLAlchemy's pool between events, instead of an engine created and disposed of per event.
+    the pool between events, instead of an engine created and disposed of per event.
 
     Everything else is Dagster's: the storage's lock (one event at a time), the first connection to a shard
     creating its tables (`_initdb`), a transaction per event committed before the next. `close()` disposes of
     the engines (their files are closed; the next event would open them again)."""
 
-    def __init__(self, storage):
+    def __init__(self, storage: SqliteEventLogStorage):
         self.storage = storage
-        self.engines: dict[str, object] = {}
+        self.engines: dict[str, Engine] = {}
 
     @contextmanager
     def connect(self, shard: str) -> Iterator:
-        from dagster._core.storage.sql import create_engine
-        from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS
-
         storage = self.storage
         with storage._db_lock:
             engine = self.engines.get(shard)
-            if engine is None:
-                # SQLAlchemy's default pool for a SQLite file (QueuePool, usable from any thread); the same busy
-                # time-out as Dagster's own engines
-                engine = create_engine(storage.conn_string_for_shard(shard),
-                                       connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS})
+            if engine is None:  # the same busy time-out as Dagster's own engines
+                engine = _sqlite_engine(storage.conn_string_for_shard(shard), timeout=SQLITE_BUSY_TIMEOUT_SECONDS)
                 self.engines[shard] = engine
             if shard not in storage._initialized_dbs:
                 storage._initdb(engine)
                 storage._initialized_dbs.add(shard)
-            with engine.connect() as conn:
-                with conn.begin():
-                    yield conn
+            with _transaction(engine) as conn:
+                yield conn
 
     def close(self) -> None:
         with self.storage._db_lock:
@@ -83,18 +83,13 @@ class PooledShards:
 
 class PooledRuns:
     """One engine for a `SqliteRunStorage` (runs.db: a run's status, tags, step statistics), its connections
-    kept in the pool, instead of an engine per call; a transaction per call, as Dagster's own `connect`."""
+    kept in the pool, instead of an engine per call."""
 
-    def __init__(self, storage):
-        from dagster._core.storage.sql import create_engine
+    def __init__(self, storage: SqliteRunStorage):
+        self.engine = _sqlite_engine(storage._conn_string)
 
-        self.engine = create_engine(storage._conn_string)
-
-    @contextmanager
-    def connect(self) -> Iterator:
-        with self.engine.connect() as conn:
-            with conn.begin():
-                yield conn
+    def connect(self):
+        return _transaction(self.engine)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -104,10 +99,6 @@ class PooledRuns:
 def fast_run_history(instance: DagsterInstance) -> Iterator[DagsterInstance]:
     """The instance with its default SQLite run and event storage writing through pooled connections
     (`PooledRuns`, `PooledShards`) for as long as the block runs; other storages are left as they are."""
-    from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
-    from dagster._core.storage.runs.sqlite.sqlite_run_storage import SqliteRunStorage
-
-    unsynchronised_sqlite_run_history()
     pooled = []  # (storage, the method replaced, its pooled replacement)
     if type(instance.event_log_storage) is SqliteEventLogStorage:  # not PostgreSQL, nor a subclass
         shards = PooledShards(instance.event_log_storage)

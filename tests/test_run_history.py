@@ -104,7 +104,7 @@ def test_pooled_run_history_stores_every_event_through_one_engine_per_shard(tmp_
     # own checks of the index's tables), not per event or run update
     assert engines == {pooled.run_id, "index"}
     assert pooled_connects <= 10 < len(stored) < plain_connects
-    assert synchronous == 0  # OFF: no fsync per event (unsynchronised_sqlite_run_history)
+    assert synchronous == 0  # OFF: no fsync per event (_sqlite_engine)
 
 
 def test_other_storages_are_left_alone():
