@@ -219,6 +219,7 @@ def run(scale: float, seed: int = 42, reuse: bool = False, pandas_timeout: float
     results["peak_rss_mb"] = max(m_full.peak_rss_mb, m_base.peak_rss_mb, m_incr.peak_rss_mb)
 
     pipeline = pipeline_marts(full / "warehouse" / "wellbeing.duckdb")
+    results["information_loss"] = information_loss(full / "warehouse" / "wellbeing.duckdb")
 
     # 4. the hand-written DuckDB script, then pandas
     log(f"[scale {scale:g}] hand-written DuckDB script …")
@@ -250,6 +251,38 @@ def run(scale: float, seed: int = 42, reuse: bool = False, pandas_timeout: float
     return results
 
 
+#: (mart, base count, suppressed flag, reason column) of the disclosure-controlled tables
+LOSS_TABLES = (
+    ("participation_institution", "n_students", "suppressed", "suppression_reason"),
+    ("participation_by_location", "n_students", "suppressed", "suppression_reason"),
+    ("participation_by_domain", "n_students", "suppressed", "suppression_reason"),
+    ("participation_by_programme", "n_students", "suppressed", "suppression_reason"),
+    ("participation_by_programme", "n_students", "hours_suppressed", "hours_suppression_reason"),
+    ("wellbeing_indicators", "n_respondents", "suppressed", "suppression_reason"),
+)
+PRIMARY_REASONS = ("small_base", "few_contributors", "dominance")
+
+
+def information_loss(warehouse: Path) -> dict[str, dict]:
+    """Per disclosure-controlled table: its cells, those hidden by the rules themselves (primary: what any
+    disclosure control must hide) and those hidden as complements, with the persons they describe."""
+    out = {}
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        for mart, base, flag, reason in LOSS_TABLES:
+            primary = ", ".join(f"'{r}'" for r in PRIMARY_REASONS)
+            row = con.execute(f"""
+                SELECT count(*),
+                       count(*) FILTER (WHERE {flag} AND {reason} IN ({primary})),
+                       coalesce(sum({base}) FILTER (WHERE {flag} AND {reason} IN ({primary})), 0),
+                       count(*) FILTER (WHERE {flag} AND {reason} = 'complementary'),
+                       coalesce(sum({base}) FILTER (WHERE {flag} AND {reason} = 'complementary'), 0)
+                FROM marts.{mart}""").fetchone()
+            name = mart if flag == "suppressed" else f"{mart} (hours)"
+            out[name] = dict(zip(("cells", "primary", "primary_persons", "complementary",
+                                  "complementary_persons"), (int(v) for v in row)))
+    return out
+
+
 def table(r: dict) -> str:
     def mb(v):
         return "" if v is None else f"{v:,.0f} MB"
@@ -278,6 +311,14 @@ def table(r: dict) -> str:
     lines += ["", f"full / DuckDB script = {ratio['full_over_duckdb_sql']}×; "
               + (f"pandas / full = {ratio['pandas_over_full']}×; " if ratio["pandas_over_full"] else "")
               + f"incremental / full = {100 * ratio['incremental_over_full']:.1f} %"]
+    if r.get("information_loss"):
+        lines += ["", "Information loss of disclosure control (cells; persons = the base counts they describe): "
+                      "primary, as the rules require, and the complements added to protect them",
+                  "", "| table | cells | primary | persons | + complementary | persons |",
+                  "|---|---:|---:|---:|---:|---:|"]
+        for name, v in r["information_loss"].items():
+            lines.append(f"| {name} | {v['cells']:,} | {v['primary']:,} | {v['primary_persons']:,} | "
+                         f"{v['complementary']:,} | {v['complementary_persons']:,} |")
     return "\n".join(lines)
 
 

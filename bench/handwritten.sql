@@ -188,7 +188,7 @@ from programme_quarters_described;
 
 create or replace table participation as
 select *, pct(n_available, n_students) as pct_available, pct(n_participated, n_students) as pct_participated,
-       (n_students is null or n_students < ${min_cell}) as suppressed
+       coalesce(n_students < ${min_cell}, false) as suppressed
 from participation_levels;
 
 -- ---------------------------------------------------------------------------------------------- wellbeing

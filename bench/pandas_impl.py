@@ -208,7 +208,7 @@ def run(landing: Path, key: str, min_cell: int = 10, brin: str = "27PZ") -> dict
     base = part["n_students"].astype("Float64")
     for m in ("available", "participated"):
         part[f"pct_{m}"] = (100.0 * part[f"n_{m}"].astype("Float64") / base).where(base.notna() & (base != 0))
-    part["suppressed"] = base.isna() | (base < min_cell)
+    part["suppressed"] = (base < min_cell).fillna(False).astype(bool)
 
     # --- wellbeing: counted responses, K10 and life satisfaction
     s = read_all(landing_files(landing, "survey"))

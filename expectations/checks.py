@@ -4,7 +4,9 @@
   ERROR checks between the marts and the exports:
     `no_raw_identifiers`   every table: pseudonym columns hold 64-hex HMACs, no text cell is 6–8 digits
     `rates_within_0_100`   participation marts; percentage indicators of the wellbeing marts
-    `disclosure_rules_hold` participation and wellbeing marts: primary and complementary suppression
+    `disclosure_rules_hold` participation and wellbeing marts: the disclosure audit (linear programming over all
+                           published tables of the family: no suppressed cell narrowed down below the
+                           protection level, no sensitive cell published; docs/disclosure.md)
     `reconciles_with_raw`  participation_institution: students and hours per quarter as in the raw rows
   (the dbt tests on the same marts – adds_up_to, primary/complementary suppression, keys – arrive as
   asset checks from dagster-dbt, blocking where their severity is error.)
@@ -21,6 +23,7 @@ reported although it does not fail the run.
 No `from __future__ import annotations` here: Dagster reads the `context` annotations at definition time.
 """
 
+import dataclasses
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -34,66 +37,39 @@ from dagster import (
 from assets.common.alerts import record_alert
 from assets.common.resource import WarehouseResource
 from expectations import mart_rules as rules
-from expectations.mart_rules import Breakdown, Cells, Disclosure, Rates
+from assets.common.disclosure.published import FAMILY_MARTS, FamilyAudit, audit_family
+from assets.common.disclosure.rules import DisclosureRules
+from expectations.mart_rules import Rates
 
 # --- what guards which table -------------------------------------------------------------------------------
 
-PARTICIPATION_DERIVED = ("n_available", "n_participated", "hours_total", "pct_available", "pct_participated")
 PARTICIPATION_RATES = (Rates(("pct_available", "pct_participated")),)
 #: Percentage indicators of the wellbeing marts (response_rate_pct is respondents / counted students: a stale count
 #: can push it over 100 without any respondent's value being wrong, so it is not a published rate here).
 PCT_INDICATOR = "indicator LIKE '%\\_pct' ESCAPE '\\' AND indicator <> 'response_rate_pct'"
-RESPONDED = "n_respondents > 0"  # a group without respondents reveals nothing when suppressed (its count is published)
-
-def _participation(breakdowns: tuple[Breakdown, ...]) -> Disclosure:
-    return Disclosure(cells=(Cells(("n_students",), PARTICIPATION_DERIVED),), partition=("quarter",),
-                      breakdowns=breakdowns)
 
 
 @dataclass(frozen=True)
 class MartRules:
     rates: tuple[Rates, ...] = ()
-    disclosure: Disclosure | None = None
+    disclosure: str | None = None  # the family audited together (assets/common/disclosure/published.py)
     reconcile: bool = False
 
 
-#: Rules per published table (warehouse contract). Parent tables are named by model; resolved to relations.
+#: Rules per published table (warehouse contract).
 MART_RULES: dict[str, MartRules] = {
-    "participation_institution": MartRules(PARTICIPATION_RATES, _participation(()), reconcile=True),
-    "participation_by_location": MartRules(PARTICIPATION_RATES, _participation((
-        Breakdown("institution", (), parent_relation="participation_institution"),))),
-    "participation_by_domain": MartRules(PARTICIPATION_RATES, _participation((
-        Breakdown("institution", (), parent_relation="participation_institution"),))),
-    "participation_by_programme": MartRules(PARTICIPATION_RATES, _participation((
-        Breakdown("location", ("location",), parent_relation="participation_by_location"),
-        Breakdown("domain", ("domain",), parent_relation="participation_by_domain"),
-        Breakdown("institution", (), parent_relation="participation_institution"),
-    ))),
-    "wellbeing_indicators": MartRules(
-        (Rates(("value", "ci_low", "ci_high"), where=PCT_INDICATOR),),
-        Disclosure(cells=(Cells(("n_respondents",), ("value", "ci_low", "ci_high")),),
-                   partition=("survey_year", "indicator"),
-                   breakdowns=(
-                       Breakdown("location", ("location",), children=f"level = 'programme' AND {RESPONDED}",
-                                 parent_rows="level = 'location'"),
-                       Breakdown("domain", ("domain",), children=f"level = 'programme' AND {RESPONDED}",
-                                 parent_rows="level = 'domain'"),
-                       Breakdown("institution (locations)", (), children=f"level = 'location' AND {RESPONDED}",
-                                 parent_rows="level = 'institution'"),
-                       Breakdown("institution (domains)", (), children=f"level = 'domain' AND {RESPONDED}",
-                                 parent_rows="level = 'institution'"),
-                       Breakdown("institution (genders)", (),
-                                 children=f"level = 'group' AND group_name LIKE 'gender:%' AND {RESPONDED}",
-                                 parent_rows="level = 'institution'"),
-                   ))),
+    "participation_institution": MartRules(PARTICIPATION_RATES, "participation", reconcile=True),
+    "participation_by_location": MartRules(PARTICIPATION_RATES, "participation"),
+    "participation_by_domain": MartRules(PARTICIPATION_RATES, "participation"),
+    "participation_by_programme": MartRules(PARTICIPATION_RATES, "participation"),
+    "wellbeing_indicators": MartRules((Rates(("value", "ci_low", "ci_high"), where=PCT_INDICATOR),), "wellbeing"),
     "wellbeing_by_participation": MartRules(
         (Rates(("value_participants", "value_non_participants"), where=PCT_INDICATOR),
-         Rates(("difference", "ci_low", "ci_high"), where=PCT_INDICATOR, low=-100, high=100)),
-        Disclosure(cells=(Cells(("n_participants",), ("value_participants",)),
-                          Cells(("n_non_participants",), ("value_non_participants",)),
-                          Cells(("n_participants", "n_non_participants"), ("difference", "ci_low", "ci_high"))),
-                   partition=("survey_year", "indicator"))),
+         Rates(("difference", "ci_low", "ci_high"), where=PCT_INDICATOR, low=-100, high=100)), "wellbeing"),
 }
+#: the dbt model of each family's cells, which the disclosure audit takes the protection requirements from
+DISCLOSURE_CELLS_MODELS = {"participation": "int_participation_cells_unpivoted",
+                           "wellbeing": "int_wellbeing_cells_unioned"}
 
 #: The warning checks' inputs, by dbt model name.
 REGISTER_MODEL = "stg_reference__programmes"
@@ -108,8 +84,9 @@ CHECK_TEXT = {
     "no_raw_identifiers": "No raw student identifier: pseudonym columns are 64-hex HMACs and no text cell is a "
                           "6–8 digit number. Blocks the exports.",
     "rates_within_0_100": "Every published rate lies within 0–100. Blocks the exports.",
-    "disclosure_rules_hold": "Disclosure control holds: no base count below WB_MIN_CELL publishes a derived value; "
-                             "no published parent has exactly one suppressed child. Blocks the exports.",
+    "disclosure_rules_hold": "Disclosure control holds against all published tables together: every sensitive cell "
+                             "is suppressed, and linear programming over the published tables leaves every "
+                             "suppressed cell an interval of at least the protection level. Blocks the exports.",
     "reconciles_with_raw": "Students who participated, hours and available students per quarter equal what the "
                            "raw timesheet and pool rows say. Blocks the exports.",
     "programmes_in_register": "Warning (rows load): programme × location combinations not in the programme register.",
@@ -124,7 +101,7 @@ ACTION_NL = {
     "rates_within_0_100": "Controleer de telling van studenten (n_students) voor de genoemde kwartalen en groepen; "
                           "tot de oorzaak is verholpen worden geen exports bijgewerkt.",
     "disclosure_rules_hold": "Niets publiceren: de onthullingsbeheersing klopt niet. Meld dit aan het datateam "
-                             "(dbt-macro disclosure_control); tot dan worden geen exports bijgewerkt.",
+                             "(docs/disclosure.md); tot dan worden geen exports bijgewerkt.",
     "reconciles_with_raw": "De mart telt anders dan de ruwe uren- en poolregels; meld dit aan het datateam. Tot dan "
                            "worden geen exports bijgewerkt.",
     "programmes_in_register": "Vul het opleidingsregister aan (landing/reference/programmes.csv) of laat de bron de "
@@ -223,15 +200,18 @@ def _guard_specs() -> list[AssetCheckSpec]:
         deps = [models[m].key for m in RECONCILE_MODELS.values()] if check == "reconciles_with_raw" else []
         mart = MART_RULES.get(model.name)
         if check == "disclosure_rules_hold" and mart and mart.disclosure:
-            deps += [models[b.parent_relation].key for b in mart.disclosure.breakdowns
-                     if b.parent_relation and b.parent_relation in models]
+            deps += [models[name].key for name in (*FAMILY_MARTS[mart.disclosure],
+                                                   DISCLOSURE_CELLS_MODELS[mart.disclosure])
+                     if name in models and name != model.name]
         specs.append(AssetCheckSpec(check, asset=model.key, blocking=True, description=CHECK_TEXT[check],
                                     additional_deps=deps or None))
     return specs
 
 
-def evaluate_guard(con, model: Model, check: str, min_cell: int) -> rules.Finding:
-    """One guard on one published table (what the Dagster check runs)."""
+def evaluate_guard(con, model: Model, check: str, min_cell: int,
+                   audits: dict[str, FamilyAudit] | None = None) -> rules.Finding:
+    """One guard on one published table (what the Dagster check runs); `audits` keeps each family's disclosure
+    audit for the other tables of the family in the same run."""
     models = dbt_models()
     if check == "no_raw_identifiers":
         return rules.no_raw_identifiers(con, model.relation)
@@ -239,12 +219,18 @@ def evaluate_guard(con, model: Model, check: str, min_cell: int) -> rules.Findin
     if check == "rates_within_0_100":
         return rules.rates_within_bounds(con, model.relation, mart.rates)
     if check == "disclosure_rules_hold":
-        disclosure = mart.disclosure
-        resolved = tuple(Breakdown(b.name, b.parent, b.children,
-                                   models[b.parent_relation].relation if b.parent_relation in models else None,
-                                   b.parent_rows) if b.parent_relation else b for b in disclosure.breakdowns)
-        return rules.disclosure_holds(con, model.relation, Disclosure(disclosure.cells, disclosure.partition,
-                                                                       resolved, disclosure.suppressed), min_cell)
+        audits = {} if audits is None else audits
+        family = mart.disclosure
+        disclosure_rules = dataclasses.replace(DisclosureRules.from_env(), min_cell=min_cell)
+        if family not in audits:
+            names = [name for name in FAMILY_MARTS[family] if name in models]
+            if len(names) < len(FAMILY_MARTS[family]) or DISCLOSURE_CELLS_MODELS[family] not in models:
+                return rules.Finding(False, f"the {family} marts are not all in the project: the disclosure audit "
+                                            "cannot be evaluated")
+            audits[family] = audit_family(con, family, {name: models[name].relation for name in names},
+                                          disclosure_rules,
+                                          models[DISCLOSURE_CELLS_MODELS[family]].relation)
+        return rules.disclosure_audited(model.name, audits[family], disclosure_rules)
     if check == "reconciles_with_raw":
         return rules.participation_reconciles(con, model.relation, models[RECONCILE_MODELS["hours"]].relation,
                                               models[RECONCILE_MODELS["pool_quarters"]].relation)
@@ -261,10 +247,11 @@ def _build_mart_guards():
                        description="Blocking checks between the marts and the exports (expectations/checks.py).")
     def mart_guards(context: AssetCheckExecutionContext, warehouse: WarehouseResource) -> Iterator[AssetCheckResult]:
         settings = warehouse.settings()
+        audits: dict[str, FamilyAudit] = {}
         with warehouse.connect() as con:
             for check_key in sorted(context.selected_asset_check_keys, key=lambda k: k.to_user_string()):
                 model, check = plan[check_key]
-                finding = evaluate_guard(con, model, check, settings.min_cell)
+                finding = evaluate_guard(con, model, check, settings.min_cell, audits)
                 yield _result(context, warehouse, con, model.key, check, finding, AssetCheckSeverity.ERROR)
 
     return [mart_guards]

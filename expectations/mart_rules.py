@@ -7,8 +7,8 @@ themselves know nothing of Dagster, so tests run them on real DuckDB files.
 
 Published-table rules (warehouse contract): rates within 0–100; counts reconciling with raw rows; no raw
 identifiers (every `pseudo_id` a 64-hex HMAC, no text cell of marts/restricted shaped like a student number);
-disclosure control (primary: a base count below WB_MIN_CELL publishes no value derived from individuals;
-complementary: no published parent has exactly one suppressed child). Warnings (landing contract, "Warnings,
+disclosure control (every sensitive cell suppressed, and no suppressed cell narrowed down by the published
+tables together below the protection level: an audit by linear programming, docs/disclosure.md). Warnings (landing contract, "Warnings,
 not rejections"): programme or location not in the register; hours or pool registrations in a programme ×
 location × quarter without a student count; a survey year with under half the previous year's responses.
 
@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 
 import duckdb
 
+from assets.common.disclosure.published import FamilyAudit
+from assets.common.disclosure.rules import DisclosureRules
 from assets.common.pseudonym import mask
 
 #: A text cell that is a raw student number as the landing files carry them (6–8 digits).
@@ -133,82 +135,24 @@ def no_raw_identifiers(con: duckdb.DuckDBPyConnection, relation: str, text_cells
     return Finding(True, f"{relation}: no raw student identifiers ({len(probes)} columns checked)", numbers=numbers)
 
 
-@dataclass(frozen=True)
-class Cells:
-    """Derived columns that must be null when any of their base counts is null or below the threshold."""
-    bases: tuple[str, ...]
-    derived: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Breakdown:
-    """Rows of the table (`children`) that break a parent down; the parent's row is in `parent_relation`
-    (None: the same table) where `parent_rows` holds, matched on the partition and `parent` columns."""
-    name: str
-    parent: tuple[str, ...] = ()
-    children: str = "TRUE"
-    parent_relation: str | None = None
-    parent_rows: str = "TRUE"
-
-
-@dataclass(frozen=True)
-class Disclosure:
-    cells: tuple[Cells, ...]
-    partition: tuple[str, ...]
-    breakdowns: tuple[Breakdown, ...] = ()
-    suppressed: str = "suppressed"
-
-
-def disclosure_holds(con: duckdb.DuckDBPyConnection, relation: str, rule: Disclosure, min_cell: int) -> Finding:
-    """Primary and complementary suppression hold in a published table (warehouse contract)."""
-    needed = {rule.suppressed, *rule.partition, *(c for cells in rule.cells for c in cells.bases + cells.derived),
-              *(c for b in rule.breakdowns for c in b.parent)}
-    problem = _missing(con, relation, needed)
-    if problem:
-        return problem
-    lines: list[str] = []
-    numbers: dict[str, int] = {}
-    # primary: a base below the threshold (or unknown) publishes no derived value, and the row says suppressed
-    for cells in rule.cells:
-        small = " OR ".join(f"({b} IS NULL OR {b} < {min_cell})" for b in cells.bases)
-        leaked = " OR ".join(f"{d} IS NOT NULL" for d in cells.derived)
-        flag = f" OR NOT coalesce({rule.suppressed}, FALSE)" if len(rule.cells) == 1 else ""
-        sql = f"FROM {relation} WHERE ({small}) AND ({leaked}{flag})"
-        n = con.execute(f"SELECT count(*) {sql}").fetchall()[0][0]
-        numbers[f"primary_violations_{'_'.join(cells.bases)}"] = int(n)
-        if n:
-            keys = ", ".join(rule.partition + cells.bases)
-            examples = con.execute(f"SELECT {keys} {sql} LIMIT 5").fetchall()
-            lines.append(f"{n} row(s) with {' or '.join(cells.bases)} below {min_cell} publish "
-                         f"{'/'.join(cells.derived)} or are not marked suppressed, e.g. "
-                         + "; ".join(" ".join(shown(v) for v in row) for row in examples))
-    # complementary: no published parent with exactly one suppressed child
-    for b in rule.breakdowns:
-        group = list(rule.partition) + list(b.parent)
-        cols = ", ".join(group)
-        parent_relation = b.parent_relation or relation
-        sql = f"""
-            WITH children AS (
-                SELECT {cols}, count(*) AS n_children,
-                       count(*) FILTER (WHERE {rule.suppressed}) AS n_suppressed
-                FROM {relation} WHERE {b.children} GROUP BY {cols}),
-            parents AS (
-                SELECT {cols}, bool_or({rule.suppressed}) AS parent_suppressed
-                FROM {parent_relation} WHERE {b.parent_rows} GROUP BY {cols})
-            SELECT {', '.join(f'c.{g}' for g in group)}, c.n_children
-            FROM children c LEFT JOIN parents p USING ({cols})
-            WHERE c.n_suppressed = 1 AND NOT coalesce(p.parent_suppressed, FALSE)"""
-        rows = con.execute(sql).fetchall()
-        numbers[f"complementary_violations_{b.name}"] = len(rows)
-        for row in rows[:5]:
-            lines.append(f"parent {b.name} {' / '.join(shown(v) for v in row[:-1])} is published with exactly one "
-                         f"suppressed child (of {row[-1]}): that child can be recovered by subtraction")
-        if len(rows) > 5:
-            lines.append(f"… {len(rows) - 5} more parents ({b.name}) with exactly one suppressed child")
+def disclosure_audited(mart: str, audit: FamilyAudit, rules: DisclosureRules) -> Finding:
+    """Disclosure control holds for one published table, audited with all tables of its family together
+    (assets/common/disclosure/published.py): every sensitive cell is suppressed, and every suppressed cell's
+    interval, computed by linear programming from the published tables only, is wide enough."""
+    lines = audit.failures(mart)
+    numbers = {k: v for k, v in audit.numbers.get(mart, {}).items() if v is not None}
+    numbers["cells_failing"] = len(lines)
+    setting = (f"WB_MIN_CELL={rules.min_cell}, protection {rules.protection:.0%} of the range, hours: at least "
+               f"{rules.min_contributors} students and the {rules.dominance_p:g} % rule")
     if lines:
-        return Finding(False, f"{relation} breaks the disclosure rules (WB_MIN_CELL={min_cell}): {lines[0]}"
+        return Finding(False, f"{mart} can be narrowed down from the published tables ({setting}): {lines[0]}"
                               + (f" (+{len(lines) - 1} more)" if len(lines) > 1 else ""), lines, numbers)
-    return Finding(True, f"{relation}: primary and complementary suppression hold (WB_MIN_CELL={min_cell})",
+    ratio = numbers.get("narrowest_interval_ratio")
+    return Finding(True, f"{mart}: every suppressed cell keeps its protection interval against all published "
+                         f"tables ({numbers.get('cells_primary', 0)} primary, {numbers.get('cells_secondary', 0)} "
+                         f"secondary of {numbers.get('cells_audited', 0)} cells, hiding "
+                         f"{numbers.get('persons_hidden_beyond_primary', 0):,.0f} persons beyond the primary cells"
+                         + (f"; the narrowest {ratio:.2f}× its required width" if ratio else "") + f"; {setting})",
                    numbers=numbers)
 
 
@@ -218,7 +162,8 @@ def participation_reconciles(con: duckdb.DuckDBPyConnection, institution: str, h
 
     `hours` (pseudo_id, quarter, hours) are the timesheet lines as loaded; `pool_quarters` (pseudo_id, quarter)
     the pool registrations per quarter they overlap (how far an open registration runs is the dbt model's
-    rule). Per quarter, for rows not suppressed: distinct students with net hours above zero = n_participated;
+    rule). Per quarter, for the numbers published (not suppressed, not outside a source's data): distinct students
+    with net hours above zero = n_participated;
     net hours = hours_total; distinct students registered = n_available; and every quarter with hours appears
     in the mart. Attribution (one programme × location per student) must never gain or lose a student.
     """
@@ -240,10 +185,9 @@ def participation_reconciles(con: duckdb.DuckDBPyConnection, institution: str, h
         FULL OUTER JOIN from_hours h ON h.quarter = m.quarter
         FULL OUTER JOIN from_pool a ON a.quarter = coalesce(m.quarter, h.quarter)
         WHERE m.quarter IS NULL
-           OR (NOT m.suppressed AND (
-                  m.n_participated IS DISTINCT FROM coalesce(h.n_participated, 0)
-               OR abs(coalesce(m.hours_total, 0) - coalesce(h.hours_total, 0)) > 0.005
-               OR m.n_available IS DISTINCT FROM coalesce(a.n_available, 0)))
+           OR (m.n_participated IS NOT NULL AND m.n_participated <> coalesce(h.n_participated, 0))
+           OR (m.hours_total IS NOT NULL AND abs(m.hours_total - coalesce(h.hours_total, 0)) > 0.005)
+           OR (m.n_available IS NOT NULL AND m.n_available <> coalesce(a.n_available, 0))
         ORDER BY 1"""
     rows = con.execute(sql).fetchall()
     quarters = con.execute(f"SELECT count(*) FROM {institution}").fetchall()[0][0]
@@ -253,11 +197,11 @@ def participation_reconciles(con: duckdb.DuckDBPyConnection, institution: str, h
             lines.append(f"{quarter}: timesheet or pool rows exist but the quarter is missing from the mart")
             continue
         parts = []
-        if mp != rp:
+        if mp is not None and mp != rp:
             parts.append(f"n_participated {mp} vs {rp} students with net hours > 0 in the raw rows")
-        if abs(float(mh or 0) - float(rh or 0)) > 0.005:
+        if mh is not None and abs(float(mh) - float(rh or 0)) > 0.005:
             parts.append(f"hours_total {mh} vs {rh} net hours in the raw rows")
-        if ma != ra:
+        if ma is not None and ma != ra:
             parts.append(f"n_available {ma} vs {ra} students with a pool registration in the quarter")
         lines.append(f"{quarter}: " + "; ".join(parts))
     numbers = {"quarters_in_mart": int(quarters), "quarters_not_reconciling": len(rows)}

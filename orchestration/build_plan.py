@@ -28,6 +28,7 @@ import json
 
 import duckdb
 
+from assets.common.disclosure.rules import DisclosureRules
 from assets.common.settings import Settings
 from assets.common.warehouse import RAW_TABLES
 from assets.exports.unchanged import files_fingerprint, fingerprint
@@ -40,6 +41,7 @@ def current_state(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict:
         rows, latest = con.execute(f"SELECT count(*), max(_loaded_at) FROM raw.{table}").fetchone()
         raw[table] = [int(rows), None if latest is None else str(latest)]
     env = {k: v for k, v in settings.dbt_env().items() if k != "WB_DUCKDB_MEMORY_LIMIT"}  # not what is built
+    env["disclosure"] = repr(DisclosureRules.from_env())  # read by the disclosure assets between dbt's steps
     return {"project": files_fingerprint(dbt_project_files()), "settings": fingerprint(**env), "raw": raw}
 
 

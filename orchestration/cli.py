@@ -1,4 +1,5 @@
-"""`wellbeing` – the command of the warehouse contract: `demo-data` and `materialize`."""
+"""`wellbeing` – the command of the warehouse contract: `demo-data` and `materialize` (and `disclose`, the step
+between dbt's models and marts on dbt's PostgreSQL target)."""
 
 from __future__ import annotations
 
@@ -26,10 +27,16 @@ def main(argv: list[str] | None = None) -> int:
     mat.add_argument("--full", action="store_true",
                      help="rebuild every model and export, not only what depends on the raw tables that changed")
 
+    sub.add_parser(
+        "disclose", help="dbt's PostgreSQL target (no Python models): decide disclosure control (docs/disclosure.md) "
+                         "after `dbt build --target postgres --select +tag:disclosure_cells`, before the rest")
+
     args = parser.parse_args(argv)
     try:
         if args.command == "demo-data":
             return _demo_data(args)
+        if args.command == "disclose":
+            return _disclose()
         return materialize(full=args.full)
     except ConfigurationError as exc:
         print(f"wellbeing: {exc}", file=sys.stderr)
@@ -44,6 +51,24 @@ def _demo_data(args: argparse.Namespace) -> int:
     print(f"Demo landing zone written to {out}")
     for key, value in summary.items():
         print(f"  {key}: {value}")
+    return 0
+
+
+def _disclose() -> int:
+    """The disclosure decisions in dbt's PostgreSQL database (WB_PG_*), for its models of the source `disclosure`.
+    (On DuckDB, dbt decides them itself, in Python models.)"""
+    import psycopg
+
+    from assets.common.disclosure.rules import DisclosureRules
+    from assets.common.disclosure.store import DECISIONS, decide_in
+    from assets.common.settings import postgres_conninfo
+
+    rules = DisclosureRules.from_env()
+    with psycopg.connect(postgres_conninfo()) as con:
+        for family in DECISIONS:
+            written, stats = decide_in(con, family, rules, progress=print)
+            print(f"{family}: {written} disclosure decisions written ({stats.get('primary', 0)} primary, "
+                  f"{stats.get('complementary', 0)} complementary)")
     return 0
 
 

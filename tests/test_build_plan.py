@@ -4,6 +4,7 @@ comparison (ops.builds, a real warehouse file) and the selection it makes in the
 from __future__ import annotations
 
 import dataclasses
+import os
 import json
 
 from dagster import AssetKey
@@ -43,18 +44,28 @@ def test_changed_raw_tables_since_the_last_build(tmp_path):
         assert changed(con, settings) == []
         # another disclosure threshold changes every mart: everything
         assert changed(con, dataclasses.replace(settings, min_cell=5)) is None
+        # and so does another protection level (read by the disclosure assets, not by dbt)
+        os.environ["WB_PROTECTION_LEVEL"] = "0.2"
+        try:
+            assert changed(con, settings) is None
+        finally:
+            del os.environ["WB_PROTECTION_LEVEL"]
         assert [r[0] for r in con.execute("SELECT selected FROM ops.builds ORDER BY built_at").fetchall()] == [
             "everything", "participation_pool"]
 
 
-def test_new_hours_rebuild_participation_not_the_survey_marts():
+def test_new_hours_rebuild_participation_not_the_survey_staging():
     selected = {k.to_user_string() for k in build_selection(defs, ["participation_hours"])}
     assert {"staging/stg_participation__hours", "marts/participation_institution", "marts/participation_by_programme",
-            "marts/wellbeing_by_participation", "exports/bi_tables", "exports/participation_charts"} <= selected
-    assert not selected & {"staging/stg_survey__responses", "marts/wellbeing_indicators",
-                           "staging/stg_participation__pool", "raw/participation_hours"}
+            "intermediate/int_participation_cells_protected", "marts/wellbeing_by_participation",
+            "exports/bi_tables", "exports/participation_charts"} <= selected
+    # hours decide who participated, and so the comparison groups: they are cells of the wellbeing disclosure
+    # patterns, so those patterns (and wellbeing_indicators) are decided again (the unchanged years' kept)
+    assert {"intermediate/int_wellbeing_cells_protected", "marts/wellbeing_indicators"} <= selected
+    assert not selected & {"staging/stg_survey__responses", "staging/stg_participation__pool", "raw/participation_hours"}
     survey = {k.to_user_string() for k in build_selection(defs, ["survey_responses"])}
     assert "marts/wellbeing_indicators" in survey and "marts/participation_institution" not in survey
+    assert "intermediate/int_participation_cells_protected" not in survey
     # every export, always: each finds out itself whether its inputs changed, and a deleted file comes back
     exports = {k for k in build_selection(defs, []) if k.path[0] == "exports"}
     assert {k.to_user_string() for k in build_selection(defs, [])} == {k.to_user_string() for k in exports}

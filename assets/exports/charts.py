@@ -7,6 +7,8 @@ GUI backend, safe inside a Dagster run. Every function returns a `Figure`, so te
 Suppressed cells (disclosure control) are never drawn as zero: the bar or point is left out (NaN) and a grey
 hatched placeholder (bars) or a label (trends) marks the spot, with gid `suppressed`. The label reads
 `< {min_cell}` when the base count was below the threshold, `*` when the cell was withheld as a complement.
+A number that is missing for another reason (a quarter outside a source's data, a student count that is
+unknown) is not drawn either, and is labelled `geen gegevens` (gid `no_data`), never 0 % or `< {min_cell}`.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 SUPPRESSED = "suppressed"  # gid of every placeholder patch and label
+NO_DATA = "no_data"  # gid of every `geen gegevens` label
+NO_DATA_LABEL = "geen gegevens"
 SUPPRESSED_STYLE = {"facecolor": "#eeeeee", "edgecolor": "#8c8c8c", "hatch": "////", "linewidth": 0.6}
 QUARTER_COLOURS = ("#c6dbef", "#6baed6", "#2171b5", "#08306b")
 INSTITUTION = "Instelling"
@@ -80,7 +84,12 @@ def _percent_axis(ax) -> None:
 
 
 def _suppressed_label(n_base: float, min_cell: int) -> str:
-    return f"< {min_cell}" if np.isnan(n_base) or n_base < min_cell else "*"
+    return f"< {min_cell}" if not np.isnan(n_base) and n_base < min_cell else "*"
+
+
+def _no_data_legend() -> Patch:
+    return Patch(facecolor="white", edgecolor="#bbbbbb", linestyle=":",
+                 label=f"{NO_DATA_LABEL}: geen levering voor dit kwartaal, of aantal studenten onbekend")
 
 
 def _suppressed_legend(min_cell: int, base: str, wrap: bool = False) -> Patch:
@@ -126,6 +135,7 @@ def participation_dashboard(frame: pd.DataFrame, group_column: str, year: int, m
     top = (np.nanmax(values) if np.isfinite(values).any() else 1.0) * 1.18
     placeholder = top * 0.1
     width = 0.8 / len(quarters)
+    no_data = False
 
     figure = new_figure(max(11.0, 1.35 * len(groups) + 3), 5.6)
     axes = figure.subplots(1, 2, sharey=True)
@@ -138,12 +148,17 @@ def participation_dashboard(frame: pd.DataFrame, group_column: str, year: int, m
             bases = _floats(rows["n_students"])
             xs = np.arange(len(groups)) + (i - (len(quarters) - 1) / 2) * width
             ax.bar(xs, heights, width * 0.92, color=QUARTER_COLOURS[i], label=f"Q{i + 1}")
-            for x, suppressed, base in zip(xs, flags, bases):
+            present = rows["quarter"].notna().to_numpy()  # the group has a row that quarter
+            for x, suppressed, base, height, has_row in zip(xs, flags, bases, heights, present):
                 if suppressed:
                     ax.add_patch(Rectangle((x - width * 0.46, 0), width * 0.92, placeholder, gid=SUPPRESSED,
                                            **SUPPRESSED_STYLE))
                     ax.text(x, placeholder * 1.08, _suppressed_label(base, min_cell), rotation=90, ha="center",
                             va="bottom", fontsize=7, color="#555555", gid=SUPPRESSED)
+                elif np.isnan(height) and has_row:
+                    no_data = True
+                    ax.text(x, top * 0.01, NO_DATA_LABEL, rotation=90, ha="center", va="bottom", fontsize=6,
+                            color="#888888", gid=NO_DATA)
         ax.set_title(title, fontsize=11)
         ax.set_xticks(np.arange(len(groups)), groups, rotation=30, ha="right")
         ax.set_ylim(0, top)
@@ -153,8 +168,11 @@ def participation_dashboard(frame: pd.DataFrame, group_column: str, year: int, m
     axes[0].set_ylabel(PCT_LABEL)
     handles, labels = axes[0].get_legend_handles_labels()
     handles.append(_suppressed_legend(min_cell, "studenten"))
-    figure.legend(handles, labels + [handles[-1].get_label()], loc="outside lower center", ncols=5, fontsize=8,
-                  frameon=False)
+    labels.append(handles[-1].get_label())
+    if no_data:
+        handles.append(_no_data_legend())
+        labels.append(handles[-1].get_label())
+    figure.legend(handles, labels, loc="outside lower center", ncols=5, fontsize=8, frameon=False)
     note = "" if complete else " (jaar nog niet compleet)"
     figure.suptitle(f"Studentparticipatie per {group_title}, per kwartaal {year}{note}", fontsize=13)
     return figure
@@ -172,11 +190,16 @@ def participation_trend(frame: pd.DataFrame, min_cell: int) -> Figure:
         values = np.where(suppressed, np.nan, _floats(frame[column]))
         ax.plot(xs, values, marker="o", markersize=4, color=colour, label=label)
     bases = _floats(frame["n_students"])
-    for x, is_suppressed, base in zip(xs, suppressed, bases):
+    missing = np.isnan(_floats(frame["pct_participated"])) | np.isnan(_floats(frame["pct_available"]))
+    below = transforms.blended_transform_factory(ax.transData, ax.transAxes)
+    for x, is_suppressed, base, is_missing in zip(xs, suppressed, bases, missing):
         if is_suppressed:
             ax.axvspan(x - 0.4, x + 0.4, gid=SUPPRESSED, **SUPPRESSED_STYLE)
-            ax.text(x, 0.02, _suppressed_label(base, min_cell), transform=transforms.blended_transform_factory(
-                ax.transData, ax.transAxes), rotation=90, ha="center", va="bottom", fontsize=7, gid=SUPPRESSED)
+            ax.text(x, 0.02, _suppressed_label(base, min_cell), transform=below, rotation=90, ha="center",
+                    va="bottom", fontsize=7, gid=SUPPRESSED)
+        elif is_missing:
+            ax.text(x, 0.02, NO_DATA_LABEL, transform=below, rotation=90, ha="center", va="bottom", fontsize=7,
+                    color="#888888", gid=NO_DATA)
     ax.set_xticks(xs, quarters, rotation=90 if len(quarters) > 12 else 0, fontsize=8)
     ax.set_ylim(bottom=0)
     ax.set_ylabel(PCT_LABEL)
@@ -185,6 +208,9 @@ def participation_trend(frame: pd.DataFrame, min_cell: int) -> Figure:
     handles, labels = ax.get_legend_handles_labels()
     if suppressed.any():
         handles.append(_suppressed_legend(min_cell, "studenten"))
+        labels.append(handles[-1].get_label())
+    if (missing & ~suppressed).any():
+        handles.append(_no_data_legend())
         labels.append(handles[-1].get_label())
     figure.legend(handles, labels, loc="outside lower center", ncols=3, fontsize=8, frameon=False)
     ax.set_title("Studentparticipatie instellingsbreed per kwartaal", fontsize=13)

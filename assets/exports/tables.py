@@ -87,9 +87,13 @@ def write_data_dictionary(con: duckdb.DuckDBPyConnection, schema: str, tables: S
         "Dutch locale: UTF-8 with BOM, `;`, decimal comma, ISO dates, booleans WAAR/ONWAAR, text starting with "
         "`= + - @` prefixed with `'`), and the same tables in `wellbeing_marts.duckdb` (schema `marts`).",
         "",
-        "Suppressed cells (`suppressed` = true) are empty, never zero: their base count was below the "
-        "disclosure threshold, or they were withheld so that no suppressed value can be recovered by subtraction.",
+        "Suppressed cells (`suppressed` = true, `hours_suppressed` for hours) are empty, never zero: their base "
+        "count was below the disclosure threshold (or their hours were one or two students'), or they were withheld "
+        "so that no suppressed value can be narrowed down by combining the published tables; "
+        "`suppression_reason` says which. A number missing for a quarter outside a source's data is empty too "
+        "(`no_data`), never 0.",
         "",
+        *_disclosure_audit(con),
         "| table | rows | grain | description |",
         "|---|---:|---|---|",
     ]
@@ -110,6 +114,24 @@ def write_data_dictionary(con: duckdb.DuckDBPyConnection, schema: str, tables: S
             key = " (key)" if column in doc.grain else ""
             lines.append(f"| `{column}`{key} | {data_type} | {_cell(doc.columns.get(column, ''))} |")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _disclosure_audit(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The latest disclosure audit of each published table (the check disclosure_rules_hold), for the dictionary."""
+    try:
+        rows = con.execute("""
+            SELECT asset, details FROM ops.check_results
+            WHERE check_name = 'disclosure_rules_hold'
+            QUALIFY row_number() OVER (PARTITION BY asset ORDER BY checked_at DESC) = 1
+            ORDER BY asset""").fetchall()
+    except duckdb.Error:
+        return []
+    if not rows:
+        return []
+    return ["## Disclosure audit", "",
+            "Every suppressed cell's interval, computed by linear programming from all published tables together, "
+            "is at least the protection level (docs/disclosure.md). The latest audit:", "",
+            *[f"- `{asset}`: {_cell(details or '')}" for asset, details in rows], ""]
 
 
 def _cell(text: str) -> str:

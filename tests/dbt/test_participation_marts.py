@@ -119,104 +119,119 @@ def marts(warehouse, warehouse_query):
     return rows
 
 
-def _published(row, n_students, n_available, n_participated, hours, *, incomplete=False):
+def _published(row, n_students, n_available, n_participated, hours, *, incomplete=False, hours_reason=None):
+    """A row whose counts are published; `hours` None: hours_total withheld for `hours_reason`; counts None: the
+    quarter lies outside that source's data (reason no_data)."""
     assert row["suppressed"] is False, row
     assert row["n_students"] == n_students, row
     assert row["n_available"] == n_available, row
     assert row["n_participated"] == n_participated, row
-    assert row["hours_total"] == Decimal(hours), row
-    assert row["pct_available"] == pytest.approx(100 * n_available / n_students), row
-    assert row["pct_participated"] == pytest.approx(100 * n_participated / n_students), row
+    assert row["hours_total"] == (None if hours is None else Decimal(hours)), row
+    assert row["hours_suppressed"] is (hours_reason not in (None, "no_data")), row
+    assert row["hours_suppression_reason"] == hours_reason, row
+    for count, pct in (("n_available", "pct_available"), ("n_participated", "pct_participated")):
+        if row[count] is None or n_students is None:
+            assert row[pct] is None, row  # no data, or no count: no percentage, never 0
+        else:
+            assert row[pct] == pytest.approx(100 * row[count] / n_students), row
+    reason = ("no_count" if n_students is None else
+              "no_data" if n_available is None or n_participated is None else None)
+    assert row["suppression_reason"] == reason, row
     assert row["n_students_incomplete"] is incomplete, row
 
 
-def _suppressed(row, n_students, *, incomplete=False):
+def _suppressed(row, n_students, reason, *, incomplete=False):
     assert row["suppressed"] is True, row
+    assert row["suppression_reason"] == reason, row
     assert row["n_students"] == n_students, row  # the base count stays published
     for column in ("n_available", "n_participated", "hours_total", "pct_available", "pct_participated"):
         assert row[column] is None, (column, row)
+    assert row["hours_suppressed"] is True, row
     assert row["n_students_incomplete"] is incomplete, row
 
 
 def test_institution(marts):
     rows = marts("participation_institution")
     assert sorted(rows) == [("2022-Q4",), ("2023-Q1",), ("2023-Q2",), ("2023-Q3",)]
-    # 2022-Q4: DUO 30 + 17 (+ unknown 34405) = 47, incomplete; only p1 (open pool) available
-    _published(rows[("2022-Q4",)], 47, 1, 0, "0.00", incomplete=True)
-    # 2023-Q3 has DUO counts but lies after the agency's data (last hours/pool date: 2023-Q2), so p1's open
-    # registration does not run into it: nobody available
-    _published(rows[("2023-Q3",)], 47, 0, 0, "0.00", incomplete=True)
+    # 2022-Q4: DUO 30 + 17 (+ unknown 34405) = 47, incomplete; only p1 (open pool) available. The first hours
+    # are of 2023-Q1: no hours data yet, so no participation figure (not 0)
+    _published(rows[("2022-Q4",)], 47, 1, None, None, incomplete=True, hours_reason="no_data")
+    # 2023-Q3 has DUO counts but lies after the agency's data (last hours/pool date: 2023-Q2): no data at all
+    _published(rows[("2023-Q3",)], 47, None, None, None, incomplete=True, hours_reason="no_data")
     # 2023-Q1: own counts 20 + 8 + 3 + 12 + 6 = 49. Students: p1 (avail, 7.50), p2 (avail, net 0), p3 (2.00),
     # p4 (6.00), p5 (1.25), p7 (avail), p8 (avail) -> available 4, participated p1 p3 p4 p5 = 4,
-    # hours 7.50 + 0 + 2.00 + 6.00 + 1.25 = 16.75; pct 100 × 4 / 49
+    # hours 7.50 + 0 + 2.00 + 6.00 + 1.25 = 16.75 (4 students; the rest 3.25 ≥ 10 % of the largest 7.50)
     _published(rows[("2023-Q1",)], 49, 4, 4, "16.75")
     assert rows[("2023-Q1",)]["pct_participated"] == pytest.approx(8.163265306122449)
     assert rows[("2023-Q1",)]["quarter_start"] == date(2023, 1, 1)
     # 2023-Q2: DUO 47 (incomplete). p1 8.00 (avail), p5 2.00, p6 3.00, p7 avail, p8 avail
-    # -> available 3, participated 3, hours 13.00
+    # -> available 3, participated 3, hours 13.00 (the rest 2.00 ≥ 0.80)
     _published(rows[("2023-Q2",)], 47, 3, 3, "13.00", incomplete=True)
 
 
 def test_by_location(marts):
     rows = marts("participation_by_location")
-    # 2023-Q1 Haarlem: 20 + 8 = 28; p1 (34145, 7.50, avail), p2 (34116, 0, avail), p7 (avail)
-    _published(rows[("2023-Q1", "Haarlem")], 28, 3, 1, "7.50")
+    # 2023-Q1 Haarlem: 20 + 8 = 28; p1 (34145, 7.50, avail), p2 (34116, 0, avail), p7 (avail): the hours are
+    # p1's alone (fewer than 3 students)
+    _published(rows[("2023-Q1", "Haarlem")], 28, 3, 1, None, hours_reason="few_contributors")
     # 2023-Q1 Den Haag ('s-Gravenhage, DEN HAAG are Den Haag): 3 + 12 + 6 = 21; p3 2.00, p4 6.00, p5 1.25,
-    # p8 avail -> 1 available, 3 participated, 9.25 hours
-    _published(rows[("2023-Q1", "Den Haag")], 21, 1, 3, "9.25")
+    # p8 avail -> 1 available, 3 participated; its 9.25 hours would give Haarlem's as 16.75 − 9.25: complement
+    _published(rows[("2023-Q1", "Den Haag")], 21, 1, 3, None, hours_reason="complementary")
     assert {k for k in rows if k[0] == "2023-Q1"} == {("2023-Q1", "Haarlem"), ("2023-Q1", "Den Haag")}
-    # 2023-Q2: Utrecht has no count -> primary; the institution then has one suppressed child, so the smallest
-    # other location (Den Haag 17 < Haarlem 30) is suppressed too (complementary)
-    _suppressed(rows[("2023-Q2", "Utrecht")], None, incomplete=True)
-    _suppressed(rows[("2023-Q2", "Den Haag")], 17, incomplete=True)
-    _published(rows[("2023-Q2", "Haarlem")], 30, 2, 1, "8.00")
+    # 2023-Q2: Utrecht has no count: unknown, not small: its counts are published, no percentage (no_count),
+    # and nothing else is suppressed for it. Every location's hours are one student's.
+    _published(rows[("2023-Q2", "Utrecht")], None, 0, 1, None, incomplete=True, hours_reason="few_contributors")
+    _published(rows[("2023-Q2", "Den Haag")], 17, 1, 1, None, incomplete=True, hours_reason="few_contributors")
+    _published(rows[("2023-Q2", "Haarlem")], 30, 2, 1, None, hours_reason="few_contributors")
 
 
 def test_by_domain(marts):
     rows = marts("participation_by_domain")
     # 2023-Q1: GSW = 34116 Haarlem (20; p2, p7); BFL = 34145 Haarlem 8 + 34145 Den Haag 3 + 34641 Den Haag 6
-    # = 17 (p1 7.50 avail, p3 2.00, p5 1.25, p8 avail); CRB = 34405 Den Haag 12 (p4 6.00)
+    # = 17 (p1 7.50 avail, p3 2.00, p5 1.25, p8 avail); CRB = 34405 Den Haag 12 (p4 6.00). CRB's hours are p4's
+    # alone; the institution minus GSW (0) minus BFL would give them: BFL's hours are the complement
     _published(rows[("2023-Q1", "GSW")], 20, 2, 0, "0.00")
-    _published(rows[("2023-Q1", "BFL")], 17, 2, 3, "10.75")
-    _published(rows[("2023-Q1", "CRB")], 12, 0, 1, "6.00")
-    # 2023-Q2: CRB (34405 unknown), BFL (34641 no count) and Onbekend (99999) are primary; GSW 30 + 17 = 47
-    _suppressed(rows[("2023-Q2", "CRB")], None, incomplete=True)
-    _suppressed(rows[("2023-Q2", "BFL")], None, incomplete=True)
-    _suppressed(rows[("2023-Q2", "Onbekend")], None, incomplete=True)
-    _published(rows[("2023-Q2", "GSW")], 47, 2, 1, "8.00")
-    # 2022-Q4: CRB unknown (primary) leaves GSW the one other child of the institution -> suppressed too
-    _suppressed(rows[("2022-Q4", "CRB")], None, incomplete=True)
-    _suppressed(rows[("2022-Q4", "GSW")], 47)
+    _published(rows[("2023-Q1", "BFL")], 17, 2, 3, None, hours_reason="complementary")
+    _published(rows[("2023-Q1", "CRB")], 12, 0, 1, None, hours_reason="few_contributors")
+    # 2023-Q2: CRB (34405 unknown), BFL (34641 no count) and Onbekend (99999) have no count: published without
+    # percentages; GSW 30 + 17 = 47. CRB has no hours (nothing to protect)
+    _published(rows[("2023-Q2", "CRB")], None, 0, 0, "0.00", incomplete=True)
+    _published(rows[("2023-Q2", "BFL")], None, 1, 1, None, incomplete=True, hours_reason="few_contributors")
+    _published(rows[("2023-Q2", "Onbekend")], None, 0, 1, None, incomplete=True, hours_reason="few_contributors")
+    _published(rows[("2023-Q2", "GSW")], 47, 2, 1, None, hours_reason="few_contributors")
+    # 2022-Q4: before the first hours; CRB's unknown count no longer drags GSW into suppression
+    _published(rows[("2022-Q4", "CRB")], None, 0, None, None, incomplete=True, hours_reason="no_data")
+    _published(rows[("2022-Q4", "GSW")], 47, 1, None, None, hours_reason="no_data")
 
 
 def test_by_programme(marts):
     rows = marts("participation_by_programme")
     q1 = {k[1:]: v for k, v in rows.items() if k[0] == "2023-Q1"}
-    # 34145 Den Haag (3 < 5) is primary; in Den Haag its smallest sibling 34641 (6 < 12) is the complement
-    _suppressed(q1[("34145", "Den Haag")], 3)
-    _suppressed(q1[("34641", "Den Haag")], 6)
-    _published(q1[("34405", "Den Haag")], 12, 0, 1, "6.00")
-    _published(q1[("34145", "Haarlem")], 8, 1, 1, "7.50")
+    # 34145 Den Haag (3 < 5) is primary. Den Haag and BFL are published, so it needs a complement in both: its
+    # sibling 34641 Den Haag (6 students, BFL too) is both at once, the cheapest (34405, 12, is CRB)
+    _suppressed(q1[("34145", "Den Haag")], 3, "small_base")
+    _suppressed(q1[("34641", "Den Haag")], 6, "complementary")
+    _published(q1[("34405", "Den Haag")], 12, 0, 1, None, hours_reason="few_contributors")
+    _published(q1[("34145", "Haarlem")], 8, 1, 1, None, hours_reason="few_contributors")
     # p2's lines net to zero: available, not participated, 0 hours
     _published(q1[("34116", "Haarlem")], 20, 2, 0, "0.00")
     assert q1[("34116", "Haarlem")]["programme_name"] == "B Social Work"
     assert q1[("34116", "Haarlem")]["domain"] == "GSW"
     assert q1[("34116", "Haarlem")]["programme_location_key"] == "34116|Haarlem"
-    # 2022-Q4: 34405 Den Haag unknown (primary) -> Den Haag's other child 34116 Den Haag (17) -> then domain
-    # GSW has one suppressed child, so 34116 Haarlem (30) too: a chain of complements
+    # 2022-Q4: 34405 Den Haag's count is unknown: published, no percentage, and no chain of complements
     q4 = {k[1:]: v for k, v in rows.items() if k[0] == "2022-Q4"}
-    _suppressed(q4[("34405", "Den Haag")], None, incomplete=True)
-    _suppressed(q4[("34116", "Den Haag")], 17)
-    _suppressed(q4[("34116", "Haarlem")], 30)
+    _published(q4[("34405", "Den Haag")], None, 0, None, None, incomplete=True, hours_reason="no_data")
+    _published(q4[("34116", "Den Haag")], 17, 0, None, None, hours_reason="no_data")
+    _published(q4[("34116", "Haarlem")], 30, 1, None, None, hours_reason="no_data")
     assert len(q4) == 3
     # 2023-Q2: an unknown programme at an unknown location: domain and name Onbekend
     q2 = {k[1:]: v for k, v in rows.items() if k[0] == "2023-Q2"}
     assert q2[("99999", "Utrecht")]["domain"] == "Onbekend"
     assert q2[("99999", "Utrecht")]["programme_name"] == "Onbekend"
-    _suppressed(q2[("99999", "Utrecht")], None, incomplete=True)
-    # 34641 Den Haag has records (p5 2.00, p8 available) but no DUO count -> unknown -> suppressed
-    _suppressed(q2[("34641", "Den Haag")], None, incomplete=True)
-    _published(q2[("34116", "Haarlem")], 30, 2, 1, "8.00")
+    _published(q2[("99999", "Utrecht")], None, 0, 1, None, incomplete=True, hours_reason="few_contributors")
+    # 34641 Den Haag has records (p5 2.00, p8 available) but no DUO count
+    _published(q2[("34641", "Den Haag")], None, 1, 1, None, incomplete=True, hours_reason="few_contributors")
+    _published(q2[("34116", "Haarlem")], 30, 2, 1, None, hours_reason="few_contributors")
     _published(q2[("34116", "Den Haag")], 17, 0, 0, "0.00")
 
 

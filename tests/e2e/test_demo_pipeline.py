@@ -163,3 +163,35 @@ def test_benchmark_baselines_compute_the_pipelines_marts(demo, baseline):
     summary = compare(pipeline_marts(demo / "warehouse" / "wellbeing.duckdb"), results)
     assert summary["equal"], summary["first_mismatches"]
     assert summary["checked"]["participation_rows"] > 2_000 and summary["checked"]["wellbeing_rows"] >= 100
+
+
+def test_demo_publishes_safe_and_complete_figures(demo):
+    """Disclosure control on the demo build (docs/disclosure.md): its own audit passed on every mart; no location
+    or domain of 100 students or more is hidden in a quarter with data; no hours of one or two students are
+    published; a quarter without hours is not a quarter of 0 %."""
+    con = _con(demo)
+    try:
+        audits = dict(con.execute("""
+            SELECT asset, passed FROM ops.check_results WHERE check_name = 'disclosure_rules_hold'
+            QUALIFY row_number() OVER (PARTITION BY asset ORDER BY checked_at DESC) = 1""").fetchall())
+        assert audits == {f"marts/{m}": True for m in (
+            "participation_institution", "participation_by_location", "participation_by_domain",
+            "participation_by_programme", "wellbeing_indicators", "wellbeing_by_participation")}
+        for mart in ("participation_by_location", "participation_by_domain"):
+            hidden = con.execute(f"""SELECT count(*) FROM marts.{mart} WHERE suppressed AND n_students >= 100
+                                     AND has_hours_data AND has_pool_data""").fetchone()[0]
+            assert hidden == 0, mart
+        one_or_two = con.execute("""
+            SELECT count(*) FROM marts.participation_by_programme AS m
+            JOIN intermediate.int_participation_aggregated_to_levels AS a
+              ON a.level = 'programme' AND a.quarter = m.quarter AND a.group_name = m.programme_code
+             AND a.location = m.location
+            WHERE a.n_hours_contributors BETWEEN 1 AND 2 AND m.hours_total IS NOT NULL""").fetchone()[0]
+        assert one_or_two == 0
+        before_hours = con.execute("""
+            SELECT quarter, n_participated, pct_participated, suppression_reason FROM marts.participation_institution
+            WHERE NOT has_hours_data ORDER BY quarter""").fetchall()
+        assert before_hours and all(row[1:] == (None, None, "no_data") or row[3] == "no_count"
+                                    for row in before_hours), before_hours
+    finally:
+        con.close()

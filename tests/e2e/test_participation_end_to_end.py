@@ -26,8 +26,10 @@ Worked out by hand, 2023-Q1:
     Den Haag: A 3 h → 1 participated; available E → 1
     Haarlem: D 6 h → 1 participated; available 0
     institution: 2 participated, 1 available, 9.0 h
-Groningen's count is unknown → its row is suppressed, and since it would then be the institution's only
-suppressed child, complementary suppression also suppresses the smallest other location (Haarlem, 150).
+Groningen's count is unknown: not small, so its row is published without percentages (`no_count`) and
+nothing else is suppressed for it. Hours of one or two students are not published (the magnitude rule,
+docs/disclosure.md): the hand-worked hours are checked in the unprotected intermediate table, and the marts
+withhold them (`few_contributors`) where fewer than 3 students worked.
 """
 
 from __future__ import annotations
@@ -98,42 +100,54 @@ def built(tmp_path_factory) -> Path:
     return data_dir
 
 
-def query(data_dir: Path, sql: str):
+def query(data_dir: Path, sql: str, params: list | None = None):
     con = duckdb.connect(str(data_dir / "warehouse" / "wellbeing.duckdb"), read_only=True)
     try:
-        return con.execute(sql).fetchall()
+        return con.execute(sql, params or []).fetchall()
     finally:
         con.close()
 
 
+def _hours_before_disclosure(data_dir, level: str, group_name: str, quarters: tuple[str, ...]) -> list[tuple]:
+    """(quarter, hours_total, students with hours) before disclosure control."""
+    marks = ", ".join("?" for _ in quarters)
+    return query(data_dir, f"""SELECT quarter, hours_total, n_hours_contributors
+                               FROM intermediate.int_participation_aggregated_to_levels
+                               WHERE level = ? AND group_name = ? AND quarter IN ({marks}) ORDER BY quarter""",
+                 [level, group_name, *quarters])
+
+
 def test_institution_quarters_by_hand(built):
     rows = query(built, """SELECT quarter, n_students, n_available, n_participated, hours_total, pct_participated,
-                                  pct_available, suppressed
+                                  pct_available, suppressed, hours_suppression_reason
                            FROM marts.participation_institution WHERE quarter IN ('2023-Q1', '2023-Q2')
                            ORDER BY quarter""")
-    assert [r[:5] for r in rows] == [
-        ("2023-Q1", 350, 2, 2, Decimal("10.00")),
-        ("2023-Q2", 350, 1, 2, Decimal("9.00")),
-    ]
+    assert [r[:4] for r in rows] == [("2023-Q1", 350, 2, 2), ("2023-Q2", 350, 1, 2)]
     assert rows[0][5] == pytest.approx(100 * 2 / 350)
     assert rows[1][6] == pytest.approx(100 * 1 / 350)
     assert [r[7] for r in rows] == [False, False]
+    # the hours: Q1 A 4.5 and C 5.5, Q2 A 3 and D 6: two students each, so not published
+    assert [(r[4], r[8]) for r in rows] == [(None, "few_contributors")] * 2
+    assert _hours_before_disclosure(built, "institution", "all", ("2023-Q1", "2023-Q2")) == [
+        ("2023-Q1", Decimal("10.00"), 2), ("2023-Q2", Decimal("9.00"), 2)]
 
 
-def test_locations_attribution_corrections_and_suppression(built):
+def test_locations_attribution_corrections_and_unknown_counts(built):
     rows = query(built, """SELECT quarter, location, n_students, n_available, n_participated, hours_total,
-                                  pct_participated, suppressed
+                                  pct_participated, suppressed, suppression_reason
                            FROM marts.participation_by_location WHERE quarter IN ('2023-Q1', '2023-Q2')
                            ORDER BY quarter, location""")
     by_key = {(r[0], r[1]): r[2:] for r in rows}
-    assert by_key[("2023-Q1", "Den Haag")] == (200, 2, 2, Decimal("10.00"), pytest.approx(1.0), False)
-    assert by_key[("2023-Q2", "Den Haag")] == (200, 1, 1, Decimal("3.00"), pytest.approx(0.5), False)
-    # Groningen's count is unknown (<5) → suppressed; Haarlem is suppressed with it (complementary).
+    assert by_key[("2023-Q1", "Den Haag")] == (200, 2, 2, None, pytest.approx(1.0), False, None)
+    assert by_key[("2023-Q2", "Den Haag")] == (200, 1, 1, None, pytest.approx(0.5), False, None)
+    assert _hours_before_disclosure(built, "location", "Den Haag", ("2023-Q1", "2023-Q2")) == [
+        ("2023-Q1", Decimal("10.00"), 2), ("2023-Q2", Decimal("3.00"), 1)]
+    # Haarlem: B nets to zero in Q1 (no participant, no hours: 0 is published); D's 6 h in Q2 are one student's
+    assert by_key[("2023-Q1", "Haarlem")] == (150, 0, 0, Decimal("0.00"), 0.0, False, None)
+    assert by_key[("2023-Q2", "Haarlem")] == (150, 0, 1, None, pytest.approx(100 / 150), False, None)
+    # Groningen's count is unknown (<5): published, no percentage, and no location suppressed for it
     for quarter in ("2023-Q1", "2023-Q2"):
-        n_students, n_available, n_participated, hours, pct, suppressed = by_key[(quarter, "Haarlem")]
-        assert (n_students, n_available, n_participated, hours, pct, suppressed) == (150, None, None, None, None, True)
-        assert by_key[(quarter, "Groningen")][-1] is True
-        assert by_key[(quarter, "Groningen")][1:5] == (None, None, None, None)
+        assert by_key[(quarter, "Groningen")] == (None, 0, 0, Decimal("0.00"), None, False, "no_count")
 
 
 def test_programme_level_keeps_the_register_names(built):
@@ -209,16 +223,21 @@ def test_late_correction_and_a_new_quarter_built_incrementally(tmp_path):
     # the second build of the staging model was incremental, and finished
     builds = query(data_dir, "SELECT full_refresh, finished FROM ops.incremental_builds ORDER BY rowid")
     assert builds[0] == (True, True) and builds[-1] == (False, True)
+    # hours of fewer than 3 students are withheld in the marts (Q2's three: 12 h, published)
     assert query(data_dir, """SELECT quarter, n_students, n_available, n_participated, hours_total
                               FROM marts.participation_institution WHERE quarter BETWEEN '2023-Q1' AND '2023-Q3'
                               ORDER BY quarter""") == [
-        ("2023-Q1", 350, 2, 2, Decimal("7.00")),
+        ("2023-Q1", 350, 2, 2, None),
         ("2023-Q2", 350, 1, 3, Decimal("12.00")),
-        ("2023-Q3", 350, 1, 1, Decimal("2.00")),
+        ("2023-Q3", 350, 1, 1, None),
     ]
-    assert query(data_dir, """SELECT quarter, n_available, n_participated, hours_total FROM marts.participation_by_location
+    assert _hours_before_disclosure(data_dir, "institution", "all", ("2023-Q1", "2023-Q2", "2023-Q3")) == [
+        ("2023-Q1", Decimal("7.00"), 2), ("2023-Q2", Decimal("12.00"), 3), ("2023-Q3", Decimal("2.00"), 1)]
+    assert query(data_dir, """SELECT quarter, n_available, n_participated FROM marts.participation_by_location
                               WHERE location = 'Den Haag' AND quarter IN ('2023-Q1', '2023-Q2') ORDER BY quarter""") == [
-        ("2023-Q1", 2, 1, Decimal("4.50")), ("2023-Q2", 1, 2, Decimal("6.00"))]
+        ("2023-Q1", 2, 1), ("2023-Q2", 1, 2)]
+    assert _hours_before_disclosure(data_dir, "location", "Den Haag", ("2023-Q1", "2023-Q2")) == [
+        ("2023-Q1", Decimal("4.50"), 1), ("2023-Q2", Decimal("6.00"), 2)]
     assert query(data_dir, "SELECT location, quarter FROM staging.stg_participation__hours WHERE record_id = 'h6'") == [
         ("Den Haag", "2023-Q2")]
 

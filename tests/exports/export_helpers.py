@@ -5,7 +5,8 @@ The landing zone (values chosen so every export rule shows):
     register: 34116 B Social Work (GSW) in Delft and Haarlem; 30022 `=Food+Tech` (AFL, Delft);
               30023 `-Min Opleiding` (AFL, Haarlem); 50001 `@Klein +Plus` (TOI, Alkmaar)
     counts:   2023-Q1 … 2024-Q1 (2023 is the latest complete calendar year): Delft 120 + 60, Haarlem 80 + 5,
-              Alkmaar 6 → Alkmaar is suppressed (< 10), Haarlem with it (complement); domain TOI likewise
+              Alkmaar 6 → Alkmaar and TOI are suppressed (< 10), 30023 Haarlem (5) too; their complements
+              (disclosure control: docs/disclosure.md) hide Delft and Haarlem as well
     hours and pool: 60 students, seeded, in 2023.
 """
 

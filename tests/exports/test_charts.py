@@ -213,3 +213,24 @@ def test_charts_rendered_in_worker_processes_are_the_ones_rendered_here():
     assert list(pooled) == list(here)
     assert pooled == here
     assert all(png[:8] == b"\x89PNG\r\n\x1a\n" for png, _ in pooled.values())
+
+
+def test_no_data_is_drawn_as_no_data_not_zero_or_small():
+    """Quarters outside the hours data, or with an unknown student count, have no percentage: the trend leaves
+    them out and says `geen gegevens` (never 0 % or `< 10`); a suppressed quarter keeps its own mark."""
+    frame = pd.DataFrame({
+        "quarter": ["2020-Q3", "2020-Q4", "2021-Q1", "2021-Q2", "2021-Q3"],
+        "n_students": [None, 28393, 28393, 8, 28400],
+        "pct_participated": [None, None, 2.4, None, 2.5],   # 2020-Q3: no count; 2020-Q4: before the first hours
+        "pct_available": [None, 2.86, 3.6, None, 3.7],
+        "suppressed": [False, False, False, True, False],    # 2021-Q2: 8 students
+    })
+    figure = charts.participation_trend(frame, 10)
+    ax = figure.axes[0]
+    no_data = [(t.get_text(), round(t.get_position()[0])) for t in ax.texts if t.get_gid() == charts.NO_DATA]
+    assert no_data == [("geen gegevens", 0), ("geen gegevens", 1)]
+    assert _marker_texts(ax) == ["< 10"]
+    participated = ax.get_lines()[0].get_ydata()
+    assert [math.isnan(v) for v in participated] == [True, True, False, True, False]  # never drawn as 0
+    legend = [t.get_text() for t in figure.legends[0].get_texts()]
+    assert any(text.startswith("geen gegevens:") for text in legend)

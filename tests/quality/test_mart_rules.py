@@ -9,7 +9,8 @@ import pytest
 
 from expectations import mart_rules as rules
 from expectations.checks import MART_RULES
-from expectations.mart_rules import Breakdown, Disclosure
+from assets.common.disclosure.published import FAMILY_MARTS, audit_family
+from assets.common.disclosure.rules import DisclosureRules
 
 HMAC = "a" * 64
 
@@ -83,83 +84,87 @@ def test_programme_codes_and_quarters_are_not_student_numbers(con):
     assert rules.no_raw_identifiers(con, "marts.participation_by_programme").passed
 
 
-# --- disclosure --------------------------------------------------------------------------------------------------
+# --- disclosure (the audit by linear programming; its rules: tests/disclosure) ---------------------------------
+
+HIERARCHY = [("A", "L1", "D1", 5, 1), ("B", "L1", "D2", 12, 2), ("G", "L1", "D2", 70, 7),
+             ("C", "L2", "D1", 15, 3), ("F", "L2", "D1", 60, 6), ("E", "L2", "D2", 50, 5)]
 
 
-def _disclosure(name: str) -> Disclosure:
-    rule = MART_RULES[name].disclosure
-    return Disclosure(rule.cells, rule.partition, tuple(
-        Breakdown(b.name, b.parent, b.children, f"marts.{b.parent_relation}" if b.parent_relation else None,
-                  b.parent_rows) for b in rule.breakdowns), rule.suppressed)
+def published_participation(con, suppressed: set[str]) -> None:
+    """The four participation marts of the hierarchical example (tests/disclosure/test_protect.py) with the
+    cells in `suppressed` withheld, and the cells table the audit takes its requirements from."""
+    from assets.common.disclosure.decide import CELL_COLUMNS
+    from tests.disclosure.helpers import participation_rows
+
+    rows = participation_rows("2023-Q1", HIERARCHY)
+    con.execute(f"CREATE TABLE intermediate.cells ({', '.join(f'{c} VARCHAR' for c in CELL_COLUMNS[:8])}, "
+                f"{', '.join(f'{c} DOUBLE' for c in CELL_COLUMNS[8:])})")
+    con.executemany(f"INSERT INTO intermediate.cells VALUES ({', '.join('?' for _ in CELL_COLUMNS)})", rows)
+    by_level: dict[str, list[tuple]] = {}
+    for row in rows:
+        values = dict(zip(CELL_COLUMNS, row))
+        hidden = values["group_name"] in suppressed
+        count = None if hidden else int(values["value"])
+        by_level.setdefault(values["level"], []).append(
+            (values["group_name"], values["location"], values["domain"], int(values["base"]), count))
+    participation(con, "participation_institution", [("2023-Q1", b, c, c, c, c is None) for _g, _l, _d, b, c
+                                                     in by_level["institution"]])
+    participation(con, "participation_by_location", [("2023-Q1", g, b, c, c, c, c is None) for g, _l, _d, b, c
+                                                     in by_level["location"]], group="location")
+    participation(con, "participation_by_domain", [("2023-Q1", g, b, c, c, c, c is None) for g, _l, _d, b, c
+                                                   in by_level["domain"]], group="domain")
+    con.execute("""CREATE TABLE marts.participation_by_programme AS
+                   SELECT *, CAST(NULL AS VARCHAR) AS programme_code FROM marts.participation_by_location LIMIT 0""")
+    for g, location, domain, b, c in by_level["programme"]:
+        con.execute("INSERT INTO marts.participation_by_programme (quarter, location, n_students, n_available, "
+                    "n_participated, hours_total, suppressed, programme_code) VALUES ('2023-Q1', ?, ?, ?, ?, ?, ?, ?)",
+                    [location, b, c, c, c, c is None, g])
 
 
-def test_primary_suppression_must_hold(con):
-    participation(con, "participation_institution", [("2023-Q1", 8, 2, 1, 3, False)])
-    finding = rules.disclosure_holds(con, "marts.participation_institution", _disclosure("participation_institution"), 10)
+def audit(con, mart: str) -> rules.Finding:
+    relations = {name: f"marts.{name}" for name in FAMILY_MARTS["participation"]}
+    result = audit_family(con, "participation", relations, DisclosureRules(), "intermediate.cells")
+    return rules.disclosure_audited(mart, result, DisclosureRules())
+
+
+def test_the_optimal_pattern_passes_the_audit(con):
+    published_participation(con, {"A", "B", "C", "E"})
+    finding = audit(con, "participation_by_programme")
+    assert finding.passed, finding.description
+    assert finding.numbers["cells_primary"] == 1  # A
+    assert finding.numbers["cells_secondary"] == 3  # B, C, E
+    assert finding.numbers["persons_hidden_beyond_primary"] == 12 + 15 + 50
+    assert finding.numbers["narrowest_interval_ratio"] == pytest.approx(3 / 0.5, rel=1e-3)  # A: 0 … 3, needs 0.5
+    assert audit(con, "participation_by_location").passed
+
+
+def test_a_pattern_with_a_complement_missing_fails_the_audit(con):
+    """Without E, A–B–C no longer close a cycle: D2 minus G gives B, L1 minus G gives A."""
+    published_participation(con, {"A", "B", "C"})
+    finding = audit(con, "participation_by_programme")
     assert not finding.passed
-    assert finding.description.startswith("marts.participation_institution breaks the disclosure rules (WB_MIN_CELL=10): "
-                                          "1 row(s) with n_students below 10 publish")
-    con.execute("UPDATE marts.participation_institution SET n_available = NULL, n_participated = NULL, hours_total = NULL,"
-                " pct_available = NULL, pct_participated = NULL, suppressed = TRUE")
-    assert rules.disclosure_holds(con, "marts.participation_institution", _disclosure("participation_institution"), 10).passed
-    # a null base count is below the threshold too
-    con.execute("UPDATE marts.participation_institution SET n_students = NULL, suppressed = FALSE")
-    assert not rules.disclosure_holds(con, "marts.participation_institution",
-                                      _disclosure("participation_institution"), 10).passed
+    assert "2023-Q1 counts programme A (L1): the published tables pin it to 1 … 1 (width 0.0004" in finding.description
+    assert "needs 0.5" in finding.description
 
 
-def test_no_published_parent_with_exactly_one_suppressed_child(con):
-    participation(con, "participation_institution", [("2023-Q1", 350, 3, 2, 10, False)])
-    participation(con, "participation_by_location", [("2023-Q1", "Den Haag", 200, 3, 2, 10, False),
-                                                     ("2023-Q1", "Haarlem", 145, 0, 0, 0, False),
-                                                     ("2023-Q1", "Groningen", 5, None, None, None, True)], group="location")
-    finding = rules.disclosure_holds(con, "marts.participation_by_location", _disclosure("participation_by_location"), 10)
+def test_a_sensitive_cell_published_fails_the_audit(con):
+    published_participation(con, set())
+    finding = audit(con, "participation_by_programme")
     assert not finding.passed
-    assert "parent institution 2023-Q1 is published with exactly one suppressed child (of 3)" in finding.description
-    con.execute("UPDATE marts.participation_by_location SET n_available = NULL, n_participated = NULL, hours_total = NULL,"
-                " pct_available = NULL, pct_participated = NULL, suppressed = TRUE WHERE location = 'Haarlem'")
-    assert rules.disclosure_holds(con, "marts.participation_by_location", _disclosure("participation_by_location"), 10).passed
+    assert finding.lines[0] == "2023-Q1 counts programme A (L1): sensitive but published"
 
 
-def test_a_suppressed_parent_reveals_nothing(con):
-    participation(con, "participation_institution", [("2023-Q1", 9, None, None, None, True)])
-    participation(con, "participation_by_location", [("2023-Q1", "Delft", 4, None, None, None, True),
-                                                     ("2023-Q1", "Haarlem", 5, None, None, None, True)], group="location")
-    participation(con, "participation_by_domain", [("2023-Q1", "GSW", 9, None, None, None, True)], group="domain")
-    assert rules.disclosure_holds(con, "marts.participation_by_location", _disclosure("participation_by_location"), 10).passed
-
-
-def test_wellbeing_marts_are_guarded_when_they_exist(con):
+def test_wellbeing_rates_are_guarded(con):
     con.execute("""CREATE TABLE marts.wellbeing_indicators (survey_year INTEGER, level VARCHAR, group_name VARCHAR,
                    location VARCHAR, domain VARCHAR, indicator VARCHAR, n_respondents INTEGER, value DOUBLE,
                    ci_low DOUBLE, ci_high DOUBLE, suppressed BOOLEAN)""")
     rows = [(2024, "institution", "all", None, None, "k10_high_pct", 400, 30.0, 25.0, 35.0, False),
-            (2024, "location", "Delft", "Delft", None, "k10_high_pct", 390, 31.0, 26.0, 36.0, False),
-            (2024, "location", "Haarlem", "Haarlem", None, "k10_high_pct", 10, None, None, None, True),
-            (2024, "location", "Alkmaar", "Alkmaar", None, "k10_high_pct", 0, None, None, None, True),
-            (2024, "domain", "GSW", None, "GSW", "k10_high_pct", 400, 30.0, 25.0, 35.0, False),
-            (2024, "programme", "34116", "Delft", "GSW", "k10_high_pct", 390, 31.0, 26.0, 36.0, False),
             (2024, "institution", "all", None, None, "response_rate_pct", 400, 104.0, None, None, False),
             (2023, "institution", "all", None, None, "k10_high_pct", 300, 104.0, 99.0, 109.0, False)]
     con.executemany("INSERT INTO marts.wellbeing_indicators VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
-    disclosure = rules.disclosure_holds(con, "marts.wellbeing_indicators", _disclosure("wellbeing_indicators"), 10)
-    assert not disclosure.passed
-    # Haarlem is the one suppressed location with respondents (Alkmaar has none: nothing to recover)
-    assert disclosure.lines == ["parent institution (locations) 2024 / k10_high_pct is published with exactly one "
-                                "suppressed child (of 2): that child can be recovered by subtraction"]
     rates = rules.rates_within_bounds(con, "marts.wellbeing_indicators", MART_RULES["wellbeing_indicators"].rates)
     assert not rates.passed
     assert rates.lines == ["value: 1 row(s) outside 0–100, e.g. 104", "ci_high: 1 row(s) outside 0–100, e.g. 109"]
-
-    con.execute("""CREATE TABLE marts.wellbeing_by_participation (survey_year INTEGER, indicator VARCHAR,
-                   n_participants INTEGER, value_participants DOUBLE, n_non_participants INTEGER,
-                   value_non_participants DOUBLE, difference DOUBLE, ci_low DOUBLE, ci_high DOUBLE, suppressed BOOLEAN)""")
-    con.execute("INSERT INTO marts.wellbeing_by_participation VALUES (2024, 'k10_high_pct', 6, 20.0, 300, 30.0, -10, -20, 0, TRUE)")
-    finding = rules.disclosure_holds(con, "marts.wellbeing_by_participation", _disclosure("wellbeing_by_participation"), 10)
-    assert not finding.passed
-    assert finding.numbers["primary_violations_n_participants"] == 1
-    assert finding.numbers["primary_violations_n_participants_n_non_participants"] == 1
-    assert finding.numbers["primary_violations_n_non_participants"] == 0
 
 
 # --- reconciliation -----------------------------------------------------------------------------------------------
@@ -181,7 +186,8 @@ def test_institution_reconciles_with_raw_rows(con):
     assert finding.lines == ["2023-Q1: n_participated 2 vs 1 students with net hours > 0 in the raw rows",
                              "2023-Q3: timesheet or pool rows exist but the quarter is missing from the mart"]
     # a suppressed quarter publishes nothing to compare
-    con.execute("UPDATE marts.participation_institution SET suppressed = TRUE WHERE quarter = '2023-Q1'")
+    con.execute("UPDATE marts.participation_institution SET suppressed = TRUE, n_available = NULL, "
+                "n_participated = NULL, hours_total = NULL WHERE quarter = '2023-Q1'")
     assert [line[:7] for line in rules.participation_reconciles(*args).lines] == ["2023-Q3"]
 
 

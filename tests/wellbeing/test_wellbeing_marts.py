@@ -205,12 +205,8 @@ def test_institution_indicators(warehouse):
     assert (high["ci_low"], high["ci_high"]) == pytest.approx(wilson(7, 13))
 
     expected = {  # indicator: (n_respondents, value)
-        "brs_mean": (14, 41 / 14), "brs_low_pct": (14, 100 / 14),
-        "lonely_pct": (14, 100 / 14), "lonely_severe_pct": (14, 100 / 14),
-        "life_sat_mean": (14, 7.0), "life_sat_7plus_pct": (14, 100.0),
-        "ee_mean": (14, 31 / 14), "ee_high_pct": (14, 100 / 14), "uwes_mean": (14, 4.0),
-        "belong_mean": (14, 54 / 14), "belong_low_pct": (14, 100 / 14),
-        "teacher_mean": (14, 4.0), "teacher_involved_pct": (14, 100.0), "study_stress_often_pct": (14, 0.0),
+        "brs_mean": (14, 41 / 14), "life_sat_mean": (14, 7.0), "ee_mean": (14, 31 / 14), "uwes_mean": (14, 4.0),
+        "belong_mean": (14, 54 / 14), "teacher_mean": (14, 4.0),
         # part B: only the Haarlem respondents answered it
         "ssc_known_pct": (8, 50.0), "ssc_used_pct": (8, 0.0), "quit_intention_pct": (8, 12.5),
         "support_wanted_pct": (8, 25.0),
@@ -220,6 +216,18 @@ def test_institution_indicators(warehouse):
     for name, (n, value) in expected.items():
         row = indicator(warehouse, "institution", "all", name)
         assert (row["n_respondents"], row["value"], row["suppressed"]) == (n, pytest.approx(value), False), name
+    # These shares are 1 of 14, 0 % or 100 %: the yes-answers all lie in Haarlem (or nowhere, or everywhere).
+    # With the institution's share published, Delft's two respondents (sensitive, below 3) would be known
+    # exactly (all no, or all yes) whatever else is hidden among the locations: Delft + Den Haag = the
+    # institution − Haarlem = 0 (or their size), and a count cannot go below 0 (or above its base). Hiding
+    # Haarlem with its programme and domain costs 3 × 8 respondents; hiding the institution row and the
+    # participants (its other sum, with the non-participants) costs 14 + 3: the optimisation takes that.
+    for name in ("brs_low_pct", "lonely_pct", "lonely_severe_pct", "life_sat_7plus_pct", "ee_high_pct",
+                 "belong_low_pct", "teacher_involved_pct", "study_stress_often_pct"):
+        row = indicator(warehouse, "institution", "all", name)
+        assert (row["n_respondents"], row["value"], row["suppressed"], row["suppression_reason"]) == (
+            14, None, True, "complementary"), name
+        assert by_participation(warehouse, name)["suppressed"], name
     assert indicator(warehouse, "institution", "all", "response_rate_pct")["ci_low"] is None
     ssc_used = indicator(warehouse, "institution", "all", "ssc_used_pct")  # 0 of 8: Wilson still has an upper bound
     assert ssc_used["ci_low"] == pytest.approx(0.0, abs=1e-12) and ssc_used["ci_high"] == pytest.approx(wilson(0, 8)[1])
@@ -245,17 +253,23 @@ def test_every_group_has_every_indicator(warehouse):
 def test_groups_and_suppression(warehouse):
     # Delft: 1 respondent with a K10 score (primary). Den Haag (4) is its complement among the locations, and
     # Den Haag's only programme 34405 with it (else Den Haag = 34405 would give it away); likewise CRB among
-    # the domains. Haarlem, GSW and 34116 stay published.
+    # the domains (the cheapest cycle: 3 × 5 respondents). Haarlem, GSW and 34116 stay published.
     published = {(r["level"], r["group_name"]): r["suppressed"] for r in query(warehouse, """
         SELECT level, group_name, suppressed FROM marts.wellbeing_indicators
         WHERE survey_year = 2023 AND indicator = 'k10_mean'""")}
     assert {key for key, suppressed in published.items() if not suppressed} == {
         ("institution", "all"), ("location", "Haarlem"), ("domain", "GSW"), ("programme", "34116"),
-        ("group", "first_year"), ("group", "first_generation"), ("group", "gender:vrouw")}
-    # gender: anders (1) is primary, man (4) its complement; zeg ik liever niet has no K10 score (n 0)
+        ("group", "first_year"), ("group", "first_generation"), ("group", "gender:vrouw"), ("group", "gender:man")}
+    # gender: anders (1) is primary. One respondent with a K10 score has no gender, so the published rows give
+    # anders + that one = 370 − 4 × 32.5 − 160 = 80: anders lies anywhere in 30 … 50 (a score is 10 … 50), 20
+    # wide where 10 % of the scale (4) is needed: man (4) needs no suppression. zeg ik liever niet has no K10
+    # score (n 0: no_data, nothing to hide).
+    anders = indicator(warehouse, "group", "gender:anders", "k10_mean")
+    assert (anders["n_respondents"], anders["suppressed"], anders["suppression_reason"]) == (1, True, "small_base")
     man = indicator(warehouse, "group", "gender:man", "k10_mean")
-    assert (man["n_respondents"], man["suppressed"], man["value"], man["ci_low"]) == (4, True, None, None)
-    assert indicator(warehouse, "group", "gender:zeg ik liever niet", "k10_mean")["n_respondents"] == 0
+    assert (man["n_respondents"], man["suppressed"], man["value"]) == (4, False, pytest.approx(32.5))
+    nobody = indicator(warehouse, "group", "gender:zeg ik liever niet", "k10_mean")
+    assert (nobody["n_respondents"], nobody["suppression_reason"]) == (0, "no_data")
     first_year = indicator(warehouse, "group", "first_year", "k10_mean")  # r01, r02, r09
     assert (first_year["n_respondents"], first_year["value"]) == (3, pytest.approx(50 / 3))
     haarlem = indicator(warehouse, "location", "Haarlem", "k10_high_pct", location="Haarlem")

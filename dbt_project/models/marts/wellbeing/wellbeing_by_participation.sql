@@ -5,60 +5,58 @@
 --  * difference = value_participants − value_non_participants (percentage points for percentages)
 --  * ci_low / ci_high, 95 % for the difference (macros/scoring/intervals.sql): Welch (t with Welch–Satterthwaite
 --    degrees of freedom) for means, Newcombe's hybrid score interval (from two Wilson intervals) for percentages
---  * disclosure control (macros/disclosure.sql) with the smaller group as base count: when either group is
---    below WB_MIN_CELL every derived value is null (both values, so neither can be recovered from the
---    institution's value in marts.wellbeing_indicators) and suppressed is true; both counts stay published.
-with indicator_values as (
+--  * disclosure control: the two groups are cells of the indicator's pattern
+--    (intermediate.int_wellbeing_cells_protected, docs/disclosure.md), with the institution's row of
+--    wellbeing_indicators as their sum. When either group is suppressed, every derived value is null (the other
+--    value would give it away through the institution's); both counts stay published.
+with compared as (
 
-    select * from {{ ref('int_wellbeing_indicator_values') }}
-
-),
-
-participation as (
-
-    select * from {{ ref('int_wellbeing_respondents_participation') }}
+    select * from {{ ref('int_wellbeing_respondents_compared') }}
 
 ),
 
-per_group as (
+decisions as (
+
+    select * from {{ ref('int_wellbeing_cells_protected') }}
+    where level = 'comparison'
+
+),
+
+groups as (
 
     select
-        indicator_values.survey_year,
-        indicator_values.indicator,
-        indicator_values.indicator_kind,
-        participation.has_participated,
-        count(indicator_values.value) as n_respondents,
-        sum(indicator_values.value) as value_sum,
-        avg(indicator_values.value) as value_mean,
-        var_samp(indicator_values.value) as value_variance
+        compared.*,
+        coalesce(decisions.suppressed, true) as group_suppressed,
+        case when decisions.suppressed is null then 'undecided' else decisions.reason end as group_reason
 
-    from indicator_values
-    inner join participation
-        on indicator_values.survey_year = participation.survey_year
-        and indicator_values.response_id = participation.response_id
-    group by
-        indicator_values.survey_year, indicator_values.indicator, indicator_values.indicator_kind,
-        participation.has_participated
+    from compared
+    left join decisions
+        on decisions.period = cast(compared.survey_year as {{ dbt.type_string() }})
+        and decisions.pattern = compared.indicator
+        and decisions.group_name = compared.group_name
 
 ),
 
-compared as (
+pivoted as (
 
     select
         survey_year,
         indicator,
-        indicator_kind,
-        coalesce(sum(case when has_participated then n_respondents end), 0) as n_participants,
-        coalesce(sum(case when has_participated then value_sum end), 0) as sum_participants,
-        max(case when has_participated then value_mean end) as mean_participants,
-        max(case when has_participated then value_variance end) as variance_participants,
-        coalesce(sum(case when not has_participated then n_respondents end), 0) as n_non_participants,
-        coalesce(sum(case when not has_participated then value_sum end), 0) as sum_non_participants,
-        max(case when not has_participated then value_mean end) as mean_non_participants,
-        max(case when not has_participated then value_variance end) as variance_non_participants
+        max(indicator_kind) as indicator_kind,
+        max(case when group_name = 'participants' then n_respondents end) as n_participants,
+        max(case when group_name = 'participants' then value_sum end) as sum_participants,
+        max(case when group_name = 'participants' then value_mean end) as mean_participants,
+        max(case when group_name = 'participants' then value_variance end) as variance_participants,
+        max(case when group_name = 'non_participants' then n_respondents end) as n_non_participants,
+        max(case when group_name = 'non_participants' then value_sum end) as sum_non_participants,
+        max(case when group_name = 'non_participants' then value_mean end) as mean_non_participants,
+        max(case when group_name = 'non_participants' then value_variance end) as variance_non_participants,
+        {{ dbt.bool_or('group_suppressed') }} as suppressed,
+        -- the primary reason when a group has one (small_base, no_data), else complementary
+        max(case when group_suppressed then group_reason end) as suppression_reason
 
-    from per_group
-    group by survey_year, indicator, indicator_kind
+    from groups
+    group by survey_year, indicator
 
 ),
 
@@ -73,8 +71,8 @@ measured as (
         indicator,
         n_participants,
         n_non_participants,
-        case when n_participants < n_non_participants then n_participants else n_non_participants end
-            as n_smaller_group,
+        suppressed,
+        suppression_reason,
         case
             when n_participants = 0 then null
             when indicator_kind = 'mean' then mean_participants
@@ -93,20 +91,7 @@ measured as (
         case when indicator_kind = 'mean' then {{ welch.low }} else {{ newcombe.low }} end as ci_low,
         case when indicator_kind = 'mean' then {{ welch.high }} else {{ newcombe.high }} end as ci_high
 
-    from compared
-
-),
-
-controlled as (
-
-    {{ disclosure_control(
-        relation='measured',
-        key_columns=['survey_year', 'indicator'],
-        base_count='n_smaller_group',
-        derived_columns=['value_participants', 'value_non_participants', 'difference', 'ci_low', 'ci_high'],
-        other_columns=['n_participants', 'n_non_participants'],
-        partition_by=['survey_year']
-    ) }}
+    from pivoted
 
 )
 
@@ -114,12 +99,13 @@ select
     cast(survey_year as integer) as survey_year,
     cast(indicator as {{ dbt.type_string() }}) as indicator,
     cast(n_participants as integer) as n_participants,
-    cast(value_participants as double precision) as value_participants,
+    cast(case when not suppressed then value_participants end as double precision) as value_participants,
     cast(n_non_participants as integer) as n_non_participants,
-    cast(value_non_participants as double precision) as value_non_participants,
-    cast(difference as double precision) as difference,
-    cast(ci_low as double precision) as ci_low,
-    cast(ci_high as double precision) as ci_high,
-    cast(suppressed as boolean) as suppressed
+    cast(case when not suppressed then value_non_participants end as double precision) as value_non_participants,
+    cast(case when not suppressed then difference end as double precision) as difference,
+    cast(case when not suppressed then ci_low end as double precision) as ci_low,
+    cast(case when not suppressed then ci_high end as double precision) as ci_high,
+    cast(suppressed as boolean) as suppressed,
+    cast(suppression_reason as {{ dbt.type_string() }}) as suppression_reason
 
-from controlled
+from measured

@@ -1,28 +1,59 @@
 -- The wellbeing indicators per survey year × level × group × indicator (warehouse contract, "Wellbeing marts"),
--- with disclosure control (macros/disclosure.sql; base count n_respondents, per survey year × indicator).
---
--- Complementary suppression: macro wellbeing_disclosure_control (macros/scoring/wellbeing_disclosure.sql), which
--- calls disclosure_control with the breakdowns of wellbeing_disclosure_breakdowns and then removes what a
--- combination of relations would still give away:
---  * all levels sit in this one table, so a parent is a row here too and can itself be suppressed; every
---    additive relation (a location or domain = its programmes; the institution = its programmes, locations,
---    domains) is also given with the parent row among its terms, so no relation has exactly one suppressed term
---    (else a location with one programme, Groningen, or a location suppressed as a complement while its
---    programmes are all published, would give away its value, and by subtraction its suppressed siblings);
---  * programme rows add up both to locations and to domains; where the suppressed rows hang together by a
---    single row ("domain minus location" leaves one unknown), another row is suppressed (bridges of the graph
---    of suppressed rows; tested by wellbeing_no_determined_cells).
--- Rows without respondents for the indicator (n_respondents = 0) take no part: nothing to hide, nothing to
--- protect with.
+-- with disclosure control: the decisions of intermediate.int_wellbeing_cells_protected (docs/disclosure.md),
+-- one pattern per survey year × indicator over every level, the target groups and wellbeing_by_participation
+-- together, chosen by optimisation so that no suppressed value can be narrowed down from the published tables. A row
+-- without a decision is suppressed (`undecided`): the mart fails closed.
 with aggregated as (
 
     select * from {{ ref('int_wellbeing_indicators_aggregated_to_groups') }}
 
 ),
 
+decisions as (
+
+    select * from {{ ref('int_wellbeing_cells_protected') }}
+
+),
+
+decided as (
+
+    select
+        aggregated.*,
+        coalesce(decisions.suppressed, true) as suppressed,
+        case when decisions.suppressed is null then 'undecided' else decisions.reason end as reason
+
+    from aggregated
+    left join decisions
+        on decisions.period = cast(aggregated.survey_year as {{ dbt.type_string() }})
+        and decisions.pattern = aggregated.indicator
+        and decisions.level = aggregated.level
+        and decisions.group_name = aggregated.group_name
+        and decisions.location is not distinct from aggregated.location
+
+),
+
 controlled as (
 
-    {{ wellbeing_disclosure_control(relation='aggregated', rounds=3) }}
+    select
+        survey_year,
+        level,
+        group_name,
+        location,
+        domain,
+        programme_location_key,
+        indicator,
+        n_respondents,
+        case when not suppressed then value end as value,
+        case when not suppressed then ci_low end as ci_low,
+        case when not suppressed then ci_high end as ci_high,
+        suppressed,
+        case
+            when suppressed then reason
+            when n_respondents = 0 then 'no_data'
+            when value is null then 'no_count'  -- response_rate_pct of a group without a student count
+        end as suppression_reason
+
+    from decided
 
 )
 
@@ -38,6 +69,7 @@ select
     cast(value as double precision) as value,
     cast(ci_low as double precision) as ci_low,
     cast(ci_high as double precision) as ci_high,
-    cast(suppressed as boolean) as suppressed
+    cast(suppressed as boolean) as suppressed,
+    cast(suppression_reason as {{ dbt.type_string() }}) as suppression_reason
 
 from controlled
