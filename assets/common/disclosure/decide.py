@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -60,7 +60,6 @@ class Built:
     problem: Problem
     primary: np.ndarray
     reasons: list[str | None]
-    rows: list[CellRow] = field(repr=False, default_factory=list)
 
 
 def read_rows(rows: Iterable[tuple]) -> list[CellRow]:
@@ -146,7 +145,7 @@ def build(rows: list[CellRow], rules: DisclosureRules) -> Built:
         if cell.base is None:  # unknown base: the persons known to be there
             cells[i] = Cell(cell.level, cell.group_name, cell.location, cell.domain, None, 1.0 + largest_count[i])
     problem = Problem(cells, hierarchy_relations(cells), measures)
-    return Built(problem, primary, reasons, first)
+    return Built(problem, primary, reasons)
 
 
 #: the version of the method (solver and audit): another version decides every pattern again
