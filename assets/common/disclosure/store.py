@@ -1,6 +1,6 @@
 """Reading the cells and writing the decisions: inside dbt's Python models on DuckDB (`decisions_frame`), and by
 `wellbeing disclose` for dbt's PostgreSQL target, which has no Python models (`decide_in`).
-The cells are read in the same order on both, so both targets publish the same tables."""
+Both give the same rows, and `decide` puts them in one order, so both targets publish the same tables."""
 
 from __future__ import annotations
 
@@ -21,8 +21,6 @@ CELLS = {"participation": "intermediate.int_participation_cells_unpivoted",
          "wellbeing": "intermediate.int_wellbeing_cells_unioned"}
 DECISIONS = {"participation": "intermediate.participation_disclosure_decisions",
              "wellbeing": "intermediate.wellbeing_disclosure_decisions"}
-#: the order cells are read in, on every database (NULL location first, as DuckDB sorts it)
-CELL_ORDER = ("period", "pattern", "measure", "level", "group_name", "location")
 DECISIONS_DDL = """
     CREATE TABLE {table} (
         family VARCHAR NOT NULL, period VARCHAR NOT NULL, pattern VARCHAR NOT NULL, level VARCHAR NOT NULL,
@@ -31,11 +29,9 @@ DECISIONS_DDL = """
     )"""
 
 
-def read_cells(con, family: str, relation: str | None = None) -> list[tuple]:
-    """Every row of the family's cells, in one order on every database."""
-    order = ", ".join(f"{c} NULLS FIRST" for c in CELL_ORDER)
-    sql = f"SELECT {', '.join(CELL_COLUMNS)} FROM {relation or CELLS[family]} ORDER BY {order}"
-    return con.execute(sql).fetchall()
+def read_cells(con, family: str) -> list[tuple]:
+    """Every row of the family's cells (in any order: `decide` sorts them)."""
+    return con.execute(f"SELECT {', '.join(CELL_COLUMNS)} FROM {CELLS[family]}").fetchall()
 
 
 def read_decisions(con, family: str, relation: str | None = None) -> dict[tuple[str, str, str],
@@ -82,7 +78,7 @@ def decisions_frame(session: duckdb.DuckDBPyConnection, family: str, cells: duck
     whose input is unchanged since the model's last build (`this`, its own table, read before dbt replaces it)."""
     import pandas as pd
 
-    rows = cells.order(", ".join(f"{c} NULLS FIRST" for c in CELL_ORDER)).select(", ".join(CELL_COLUMNS)).fetchall()
+    rows = cells.select(", ".join(CELL_COLUMNS)).fetchall()
     decisions, _summary = decide(rows, DisclosureRules.from_env(), read_decisions(session, family, this))
     frame = pd.DataFrame(decisions, columns=list(DECISION_COLUMNS))
     return frame.astype({"family": "string", "period": "string", "pattern": "string", "level": "string",
