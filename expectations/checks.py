@@ -229,7 +229,7 @@ def evaluate_guard(con, model: Model, check: str, min_cell: int,
                                             "cannot be evaluated")
             audits[family] = audit_family(con, family, {name: models[name].relation for name in names},
                                           disclosure_rules,
-                                          models[DISCLOSURE_CELLS_MODELS[family]].relation)
+                                          models[DISCLOSURE_CELLS_MODELS[family]].relation, remember=True)
         return rules.disclosure_audited(model.name, audits[family], disclosure_rules)
     if check == "reconciles_with_raw":
         return rules.participation_reconciles(con, model.relation, models[RECONCILE_MODELS["hours"]].relation,

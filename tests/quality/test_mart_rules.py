@@ -147,6 +147,38 @@ def test_a_pattern_with_a_complement_missing_fails_the_audit(con):
     assert "needs 0.5" in finding.description
 
 
+def test_the_audit_remembers_a_pattern_only_while_its_inputs_are_unchanged(con):
+    """With `remember`, a pattern audited before with the same published rows, requirements and rules takes that
+    result from ops.disclosure_audits (seen here by a result planted under the same hash); any change to what is
+    published audits it again."""
+    from assets.common.disclosure.published import MEMO
+
+    con.execute("CREATE SCHEMA ops")
+    published_participation(con, {"A", "B", "C", "E"})
+    relations = {name: f"marts.{name}" for name in FAMILY_MARTS["participation"]}
+
+    def remembered(mart: str = "participation_by_programme") -> rules.Finding:
+        result = audit_family(con, "participation", relations, DisclosureRules(), "intermediate.cells",
+                              remember=True)
+        return rules.disclosure_audited(mart, result, DisclosureRules())
+
+    first = remembered()
+    assert first.passed and first.numbers == audit(con, "participation_by_programme").numbers
+    assert con.execute(f"SELECT family, period, pattern FROM {MEMO}").fetchall() == [
+        ("participation", "2023-Q1", "counts")]
+    planted = ('{"failing": [["participation_by_programme", "planted"]], "numbers": {"participation_by_programme": '
+               '{"cells_audited": 1, "cells_primary": 0, "cells_secondary": 0, "persons_hidden_beyond_primary": 0, '
+               '"narrowest_interval_ratio": null}}}')
+    con.execute(f"UPDATE {MEMO} SET result = ?", [planted])
+    assert remembered().lines == ["planted"]  # the same inputs: the remembered result
+    # E published after all: another input, audited again (and now it fails for real)
+    con.execute("UPDATE marts.participation_by_programme SET n_available = 5, n_participated = 5, hours_total = 5, "
+                "suppressed = FALSE WHERE programme_code = 'E'")
+    again = remembered()
+    assert not again.passed and "planted" not in again.lines
+    assert again.lines == audit(con, "participation_by_programme").lines
+
+
 def test_a_sensitive_cell_published_fails_the_audit(con):
     published_participation(con, set())
     finding = audit(con, "participation_by_programme")

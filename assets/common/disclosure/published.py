@@ -9,13 +9,14 @@ models of the family (store.CELLS), never into the attacker's programme.
 
 from __future__ import annotations
 
-import math
+import hashlib
+import json
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from assets.common.disclosure.audit import Interval, intervals
-from assets.common.disclosure.decide import CELL_COLUMNS, build, read_rows
+from assets.common.disclosure.audit import intervals
+from assets.common.disclosure.decide import CELL_COLUMNS, METHOD_VERSION, build, read_rows
 from assets.common.disclosure.rules import EXACT, DisclosureRules
 from assets.common.disclosure.store import CELLS
 
@@ -76,86 +77,138 @@ MART_OF_LEVEL = {
 }
 
 
+#: the memo of audits (see audit_family): one row per family, period and pattern
+MEMO = "ops.disclosure_audits"
+MEMO_DDL = f"""CREATE TABLE IF NOT EXISTS {MEMO} (
+    family VARCHAR NOT NULL, period VARCHAR NOT NULL, pattern VARCHAR NOT NULL, input_hash VARCHAR NOT NULL,
+    result VARCHAR NOT NULL, audited_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+    PRIMARY KEY (family, period, pattern))"""
+#: the numbers of the audit per mart, summed over the patterns (the narrowest ratio: the minimum)
+STATS = ("cells_audited", "cells_primary", "cells_secondary", "persons_hidden_beyond_primary")
+
+
 @dataclass
 class FamilyAudit:
-    """The audit of one family: every suppressed cell's interval, and what is wrong."""
+    """The audit of one family: what is wrong per mart, and the numbers per mart."""
 
     family: str
-    intervals: list[tuple[str, str, str, str, Interval]] = field(default_factory=list)  # mart, period, pattern, label
-    unprotected_primary: list[tuple[str, str, str, str]] = field(default_factory=list)  # mart, period, pattern, label
-    numbers: dict[str, dict[str, float]] = field(default_factory=dict)  # per mart
+    failing: list[tuple[str, str]] = field(default_factory=list)  # (mart, what is wrong)
+    numbers: dict[str, dict[str, float | None]] = field(default_factory=dict)  # per mart
 
     def failures(self, mart: str) -> list[str]:
-        lines = [f"{period} {pattern} {label}: sensitive but published" for m, period, pattern, label
-                 in self.unprotected_primary if m == mart]
-        for m, period, pattern, label, interval in self.intervals:
-            if m == mart and not interval.protected:
-                # what an attacker computes, and the requirement only where it is public (a base × a scale): a
-                # magnitude's requirement is a share of one student's hours
-                need = ("" if interval.measure in MAGNITUDES or interval.required <= EXACT
-                        else f", needs {interval.required:.3g}")
-                lines.append(f"{period} {pattern} {label}: the published tables pin it to "
-                             f"{interval.low:.3g} … {interval.high:.3g} (width {interval.width:.2g}{need})")
-        return lines
+        return [line for m, line in self.failing if m == mart]
+
+    def add(self, part: dict) -> None:
+        """Add one pattern's audit (`_audit_pattern`)."""
+        self.failing += [tuple(item) for item in part["failing"]]
+        for mart, numbers in part["numbers"].items():
+            total = self.numbers.setdefault(mart, {**dict.fromkeys(STATS, 0), "narrowest_interval_ratio": None})
+            for name in STATS:
+                total[name] += numbers[name]
+            ratio = numbers["narrowest_interval_ratio"]
+            if ratio is not None and (total["narrowest_interval_ratio"] is None
+                                      or ratio < total["narrowest_interval_ratio"]):
+                total["narrowest_interval_ratio"] = ratio
 
 
 def audit_family(con, family: str, relations: dict[str, str], rules: DisclosureRules,
-                 cells_relation: str | None = None) -> FamilyAudit:
-    """Audit the published marts of `family` (`relations`: mart name → schema.table) together."""
+                 cells_relation: str | None = None, remember: bool = False) -> FamilyAudit:
+    """Audit the published marts of `family` (`relations`: mart name → schema.table) together.
+
+    With `remember`, a pattern whose published rows, protection requirements, rules and method are exactly those
+    of an audit before (the same SHA-256) takes that audit's result from `ops.disclosure_audits` instead of
+    solving its linear programmes again: the audit is a function of those inputs alone, so this changes no
+    outcome (an increment changes a quarter or two of a family's two dozen). Deleting the table only costs time."""
     sql = PUBLISHED_CELLS[family].format(**relations)
-    published: dict[tuple, tuple[float | None, float | None]] = {}
+    published: dict[tuple, dict[tuple, tuple[float | None, float | None]]] = {}
     for period, pattern, measure, level, group_name, location, value, base in con.execute(sql).fetchall():
-        published[(period, pattern, measure, level, group_name, location)] = (
-            None if value is None else round(float(value), 6), base)
+        published.setdefault((period, pattern), {})[(measure, level, group_name, location)] = (
+            None if value is None else round(float(value), 6), None if base is None else float(base))
     private = con.execute(f"SELECT {', '.join(CELL_COLUMNS)} FROM {cells_relation or CELLS[family]} "
                           "WHERE family = ? ORDER BY period, pattern, measure, level, group_name, location NULLS FIRST",
                           [family]).fetchall()
-    rows = read_rows(private)
     grouped: dict[tuple, list] = {}
-    for row in rows:
+    for row in read_rows(private):
         grouped.setdefault((row.period, row.pattern), []).append(row)
+    memo = _remembered(con, family) if remember else {}
     result = FamilyAudit(family)
+    for mart in FAMILY_MARTS[family]:
+        result.add({"failing": [], "numbers": {mart: {**dict.fromkeys(STATS, 0), "narrowest_interval_ratio": None}}})
+    audited = []
+    for (period, pattern), rows in grouped.items():
+        seen = published.get((period, pattern), {})
+        inputs = (METHOD_VERSION, rules, rows, sorted(seen.items(), key=repr))
+        digest = hashlib.sha256(repr(inputs).encode("utf-8")).hexdigest()
+        known = memo.get((period, pattern))
+        if known is not None and known[0] == digest:
+            part = json.loads(known[1])
+        else:
+            part = _audit_pattern(family, period, pattern, rows, seen, rules)
+            audited.append((family, period, pattern, digest, json.dumps(part)))
+        result.add(part)
+    if remember and audited:
+        con.execute(MEMO_DDL)
+        con.executemany(f"INSERT OR REPLACE INTO {MEMO} (family, period, pattern, input_hash, result) "
+                        "VALUES (?, ?, ?, ?, ?)", audited)
+    return result
+
+
+def _remembered(con, family: str) -> dict[tuple[str, str], tuple[str, str]]:
+    con.execute(MEMO_DDL)
+    return {(period, pattern): (digest, part) for period, pattern, digest, part in con.execute(
+        f"SELECT period, pattern, input_hash, result FROM {MEMO} WHERE family = ?", [family]).fetchall()}
+
+
+def _audit_pattern(family: str, period: str, pattern: str, rows: list, published: dict[tuple, tuple],
+                   rules: DisclosureRules) -> dict:
+    """The audit of one period and pattern, as JSON-ready data: {"failing": [(mart, line)], "numbers": {mart:
+    {...}}}. `published`: (measure, level, group_name, location) → (published total or None, base)."""
+    built = build(rows, rules)
+    problem = built.problem
+    suppressed = np.zeros(len(problem.cells), dtype=bool)
+    for measure in problem.measures:
+        for i, cell in enumerate(problem.cells):
+            value, _base = published.get((measure.name, *cell.key), (None, None))
+            if value is None:
+                suppressed[i] = True  # the attacker does not see it
+                measure.value[i] = 0.0
+            else:
+                measure.value[i] = value
     marts_of_level = MART_OF_LEVEL[family]
     default_mart = FAMILY_MARTS[family][0]
-    stats = {mart: {"cells_audited": 0, "cells_primary": 0, "cells_secondary": 0, "persons_hidden_beyond_primary": 0,
-                    "narrowest_interval_ratio": math.inf} for mart in FAMILY_MARTS[family]}
-    for (period, pattern), problem_rows in grouped.items():
-        built = build(problem_rows, rules)
-        problem = built.problem
-        suppressed = np.zeros(len(problem.cells), dtype=bool)
-        for measure in problem.measures:
-            for i, cell in enumerate(problem.cells):
-                value, _base = published.get((period, pattern, measure.name, *cell.key), (None, None))
-                if value is None:
-                    suppressed[i] = True  # the attacker does not see it
-                    measure.value[i] = 0.0
-                else:
-                    measure.value[i] = value
-        for i, cell in enumerate(problem.cells):
-            mart = marts_of_level.get(cell.level, default_mart)
-            label = f"{cell.level} {cell.group_name}" + (f" ({cell.location})" if cell.location and
-                                                        cell.location != cell.group_name else "")
-            stats[mart]["cells_audited"] += 1
-            if built.primary[i]:
-                stats[mart]["cells_primary"] += 1
-                if not suppressed[i] and any(m.required[i] > 0 for m in problem.measures):
-                    result.unprotected_primary.append((mart, period, pattern, label))
-            elif suppressed[i] and problem.measures:
-                stats[mart]["cells_secondary"] += 1
-                stats[mart]["persons_hidden_beyond_primary"] += float(cell.base or 0)
-        for interval in intervals(problem, suppressed):
-            if interval.required <= 0:
-                continue
-            cell = problem.cells[interval.cell]
-            mart = marts_of_level.get(cell.level, default_mart)
-            label = f"{cell.level} {cell.group_name}" + (f" ({cell.location})" if cell.location and
-                                                        cell.location != cell.group_name else "")
-            result.intervals.append((mart, period, pattern, label, interval))
-            if interval.required > EXACT and interval.measure not in MAGNITUDES:  # see failures()
-                ratio = float(interval.width / interval.required)
-                stats[mart]["narrowest_interval_ratio"] = min(stats[mart]["narrowest_interval_ratio"], ratio)
-    for mart, numbers in stats.items():
-        if math.isinf(numbers["narrowest_interval_ratio"]):
-            numbers["narrowest_interval_ratio"] = None
-        result.numbers[mart] = numbers
-    return result
+    failing: list[tuple[str, str]] = []
+    numbers: dict[str, dict] = {}
+
+    def where(i: int) -> tuple[str, str, dict]:
+        cell = problem.cells[i]
+        mart = marts_of_level.get(cell.level, default_mart)
+        label = f"{cell.level} {cell.group_name}" + (f" ({cell.location})" if cell.location and
+                                                    cell.location != cell.group_name else "")
+        stats = numbers.setdefault(mart, {**dict.fromkeys(STATS, 0), "narrowest_interval_ratio": None})
+        return mart, f"{period} {pattern} {label}", stats
+
+    for i, cell in enumerate(problem.cells):
+        mart, label, stats = where(i)
+        stats["cells_audited"] += 1
+        if built.primary[i]:
+            stats["cells_primary"] += 1
+            if not suppressed[i] and any(m.required[i] > 0 for m in problem.measures):
+                failing.append((mart, f"{label}: sensitive but published"))
+        elif suppressed[i] and problem.measures:
+            stats["cells_secondary"] += 1
+            stats["persons_hidden_beyond_primary"] += float(cell.base or 0)
+    for interval in intervals(problem, suppressed):
+        if interval.required <= 0:
+            continue
+        mart, label, stats = where(interval.cell)
+        # a magnitude's requirement is a share of one student's hours: never printed (nor its ratio)
+        public = interval.required > EXACT and interval.measure not in MAGNITUDES
+        if not interval.protected:
+            need = f", needs {interval.required:.3g}" if public else ""
+            failing.append((mart, f"{label}: the published tables pin it to {interval.low:.3g} … "
+                                  f"{interval.high:.3g} (width {interval.width:.2g}{need})"))
+        if public:
+            ratio = float(interval.width / interval.required)
+            if stats["narrowest_interval_ratio"] is None or ratio < stats["narrowest_interval_ratio"]:
+                stats["narrowest_interval_ratio"] = ratio
+    return {"failing": failing, "numbers": numbers}
