@@ -1,5 +1,35 @@
--- Participation per quarter × programme × location (warehouse contract), with the programme's name and
--- domain and the key of dim_programme. Disclosure control shared with the other participation marts, over all
--- levels together (macro participation_disclosure, macros/participation.sql): complementary suppression within
--- each location, each domain and the institution, and across the tables.
-{{ participation_mart('programme') }}
+-- Participation per calendar quarter × programme × location (warehouse contract), with the programme's
+-- name and domain and the key of dim_programme.
+-- Disclosure control, the percentages and `no_data` are applied for all levels together in
+-- int_participation_levels_controlled (docs/disclosure.md).
+
+with controlled as (
+
+    select * from {{ ref('int_participation_levels_controlled') }}
+    where level = 'programme'
+
+)
+
+select
+    quarter,
+    quarter_start,
+    programme_location_key,
+    programme_code,
+    programme_name,
+    domain,
+    location,
+    n_students,
+    n_available,
+    n_participated,
+    hours_total,
+    pct_available,
+    pct_participated,
+    suppressed,
+    suppression_reason,
+    hours_suppressed,
+    hours_suppression_reason,
+    has_hours_data,
+    has_pool_data,
+    n_students_incomplete
+
+from controlled
