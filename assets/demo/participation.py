@@ -24,11 +24,8 @@ from assets.common.quarters import quarter_end, quarter_start
 from .population import Population
 from .reference import DOMAINS, LOCATIONS
 from .sampling import random_dates, rng_for, round_half_up, sample_k, sample_per_group
-from .targets import QUARTERS, QuarterTarget
+from .targets import DOMAIN_WEIGHT, QUARTERS, QuarterTarget
 
-#: How likely a student of a domain registers with the agency (relative): midwifery students hardly have
-#: time; education and creative students take many campus jobs.
-DOMAIN_WEIGHT = {"AFL": 0.9, "BFL": 0.85, "CRB": 1.5, "GSW": 1.15, "ONI": 1.35, "TOI": 0.8, "Verloskunde": 0.04}
 REGISTRATION_END_HAZARD = 0.11  # per quarter
 MIN_NEW_SHARE = 0.08  # of each quarter's pool, registered that quarter
 WORKERS_IN_POOL = 0.92

@@ -19,6 +19,10 @@ from .population import Population
 from .reference import LOCATIONS
 from .sampling import largest_remainder, round_half_up
 
+#: How likely a student of a domain registers with the agency (relative): midwifery students hardly have
+#: time; education and creative students take many campus jobs.
+DOMAIN_WEIGHT = {"AFL": 0.9, "BFL": 0.85, "CRB": 1.5, "GSW": 1.15, "ONI": 1.35, "TOI": 0.8, "Verloskunde": 0.04}
+
 QUARTERS = tuple(quarter_range("2021-Q1", "2024-Q4"))
 
 #: Institution-wide percentages per quarter (Q1..Q4). 2023 = published; the other years are invented.
@@ -53,8 +57,6 @@ def _location_factor(q: int, pop: Population, sy: int) -> np.ndarray:
     A location missing from the print (Groningen: only midwifery) gets the level its programme mix implies
     under the pool's domain weights, so midwifery stays near the printed 0.2 %.
     """
-    from .participation import DOMAIN_WEIGHT  # participation imports this module
-
     inst = AVAILABLE[2023][q - 1]
     cell_weight = np.array([DOMAIN_WEIGHT.get(d, 1.0) for d in pop.cells["domain"]])
     cells = pop.years[sy].cell
