@@ -1,6 +1,6 @@
 -- The practical limit: the participation marts and a set of wellbeing indicators computed by one hand-written
 -- DuckDB script straight from the landing files, with the definitions of the warehouse contract
--- (shared/contract/warehouse.md) and docs/design.md. No validation, no quarantine, no history, no checks,
+-- (docs/warehouse.md) and docs/design.md. No validation, no quarantine, no history, no checks,
 -- no disclosure control beyond the primary rule, no exports: what an analyst with DuckDB would write.
 --
 -- bench/handwritten.py creates the inputs before this script runs (all cells as text, one row per file row):

@@ -1,4 +1,4 @@
-"""The SWM codebook's items and answers (shared/contract/swm_codebook.md) as validation rules.
+"""The SWM codebook's items and answers (docs/survey-codebook.md) as validation rules.
 
 Answers arrive as numeric codes or as the Dutch labels; both map onto the code stored in
 `raw.survey_responses` (DJG-6: 1 ja, 2 min of meer, 3 nee; part B: 1 ja, 0 nee). Scoring itself lives in

@@ -7,8 +7,8 @@ value and n next to the national student monitor's figures and the institution's
 A quick plausibility check for a new survey year or for generated demo data, not a test: the national monitor
 measures the whole Dutch student population, and its definitions need not match the codebook's bands exactly.
 
-The reference figures are copied here (with their source) on purpose: the product never reads
-shared/reference/ at run time.
+The reference figures are copied here (with their source) on purpose: the product reads no reference file at
+run time. The project's copy of the published figures is `assets/demo/data/published_figures.md`.
 """
 
 from __future__ import annotations
@@ -21,8 +21,9 @@ from typing import TextIO
 import duckdb
 
 #: Where the figures below come from.
-SOURCE = ("shared/reference/published_figures.md: 'National student monitor (RIVM / Trimbos / "
-          "GGD GHOR), higher-education students' and 'Student wellbeing monitor (Studentenwelzijnsmonitor, SWM)'")
+SOURCE = ("RIVM / Trimbos / GGD GHOR national student monitor pages (higher-education students) and Inholland's "
+          "NPO magazine 'Welzijn en Binding' (Student wellbeing monitor, SWM); copy: "
+          "assets/demo/data/published_figures.md")
 
 
 @dataclass(frozen=True)

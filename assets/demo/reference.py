@@ -1,6 +1,6 @@
 """The real, public inputs of the demo: DUO enrolment, the programme register, first-year gender shares.
 
-Read from `data/` beside this module (never from `shared/`), so the demo works from an installed package.
+Read from `data/` beside this module (sources in `data/README.md`), so the demo works from an installed package.
 Everything here is small (a few hundred rows); the generator derives its "cells" from it: one cell per
 programme × DUO municipality, the grain at which DUO counts students and the register assigns a campus.
 """

@@ -1,6 +1,6 @@
 """How many students are available / participate per quarter: published for 2023, invented around it.
 
-Calendar 2023 is the institution's published participation dashboard (shared/reference/published_figures.md);
+Calendar 2023 is the institution's published participation dashboard (assets/demo/data/published_figures.md);
 the demo must reproduce it exactly after rounding the student counts, so targets are exact head counts:
 round(pct × n_students / 100), where n_students is the DUO count (× scale) of the study year in force.
 Other years drift plausibly around it (participation growing slowly, the pool growing faster, a dip in the

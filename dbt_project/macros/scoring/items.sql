@@ -1,4 +1,4 @@
-{#- The SWM codebook's items (shared/contract/swm_codebook.md) and the building blocks every scale macro uses.
+{#- The SWM codebook's items (docs/survey-codebook.md) and the building blocks every scale macro uses.
     Python twin of the item list: expectations/survey_codebook.py (PART_A_ITEMS, PART_B_ITEMS); keep in step.
 
     "Answered" (codebook) means a valid, non-empty answer: an item counts only when its code lies in the
