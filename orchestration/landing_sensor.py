@@ -29,7 +29,7 @@ from assets.common.resource import WarehouseResource, is_lock_error
 from assets.common.settings import Settings
 from assets.common.warehouse import connect
 from assets.ingest import duo, participation, students, survey
-from assets.ingest.engine import Source, discover, partitions_of, sha256_of
+from assets.ingest.engine import Source, discover, partitions_of, sha256_of, shown_name
 from orchestration.jobs import LOAD_JOBS, ingest_job, refresh_hours_job, refresh_survey_job, transform_job
 from orchestration.partitions import quarter_partition_key, quarter_partitions, survey_year_partitions
 from orchestration.tags import RANGE_END, RANGE_START, TRIGGER_TAG
@@ -90,7 +90,7 @@ def landing_run_requests(settings: Settings, seen: dict[str, str]) -> tuple[list
     recorded: set[tuple[str, str]] | None = None
     for source in SOURCES:
         for path in discover(source, settings):
-            rel = path.relative_to(settings.landing_dir).as_posix()
+            rel = shown_name(settings, path)
             now[rel] = _state(path)
             if seen.get(rel) == now[rel]:
                 continue
