@@ -6,9 +6,10 @@ may lie), so the sheet's XML is streamed once and every row and cell reference i
 box must keep within `LandingLimits`. Cells or rows without a reference (positions implied by order) are
 refused: every spreadsheet program writes references.
 
-The pass costs a fraction of the reading: the first chunk is measured exactly, each later one by byte counts
-and one regular-expression search for a reference beyond the range seen so far (a row or column "greater than"
-pattern, run in C); only a chunk where that search hits, or that is laid out unusually, is measured exactly.
+The pass costs a fraction of the reading: the first row is measured exactly, then each chunk by one
+regular-expression search for a reference beyond the range seen so far (a row or column "greater than"
+pattern, run in C) and the last row element; only a chunk where that search hits, or that is laid out
+unusually, is measured exactly.
 """
 
 from __future__ import annotations
@@ -119,8 +120,15 @@ def _fast(data: bytes, rows: int, columns: int) -> tuple[int, int] | None:
     """The chunk measured with one search and no Python object per cell, or None when it needs `_measure`: a
     cell not written `<c r="…"` (no reference, another attribute first, a namespace prefix) or a reference
     beyond the columns seen so far and the last row element (rows come in order)."""
-    if columns == 0 or b":c " in data:
+    if b":c " in data:
         return None
+    if columns == 0:  # the first chunk: the first row measured exactly sets the range to check against
+        first_row = data.find(b"</row>")
+        if first_row < 0:
+            return None
+        rows, columns = _measure(data[:first_row], rows, columns)
+        if columns == 0:
+            return None
     last_row = data.rfind(b'<row r="')
     if last_row >= 0:
         digits = data[last_row + 8:data.find(b'"', last_row + 8)]

@@ -49,7 +49,13 @@ def list_delivery(folder: Path, *, recursive: bool, names: tuple[str, ...] | Non
         return found
     pending = [folder]
     while pending:
-        with os.scandir(pending.pop()) as entries:
+        current = pending.pop()
+        try:
+            entries = os.scandir(current)
+        except PermissionError:
+            found.refused.append((current, os.lstat(current), "a folder this process may not read"))
+            continue
+        with entries:
             for entry in entries:
                 if entry.name.startswith((".", "~$")):
                     continue

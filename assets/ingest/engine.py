@@ -249,8 +249,8 @@ def _refuse(source: Source, settings: Settings, con: duckdb.DuckDBPyConnection, 
                    [source.name, sha]).fetchone():
         report.files.append(FileOutcome(rel, sha, "previously_rejected", 0, ""))
         return
-    message = (f"{kind}: only regular files delivered into the landing zone itself are read (it was not "
-               "loaded, copied or quarantined)")
+    message = (f"{kind}: only regular files in the landing zone itself, readable by the pipeline, are loaded "
+               "(it was not read, copied or quarantined)")
     outcome = FileOutcome(rel, sha, "rejected", 0, message, [], [Violation(None, "(file)", message, None)])
     _record(source, settings, con, report, path, dt.datetime.fromtimestamp(info.st_mtime), outcome, run_id,
             copy=False)
@@ -272,8 +272,8 @@ def _record(source: Source, settings: Settings, con: duckdb.DuckDBPyConnection, 
                       "waarde), laat de bron het bestand verbeteren en zet de verbeterde versie in de landing "
                       "zone; de volgende run laadt die.")
         else:
-            action = ("Verwijder dit item uit de landing zone en zet er het bestand zelf in (geen symbolische link "
-                      "of ander speciaal bestand); de volgende run laadt het.")
+            action = ("Zet het bestand zelf in de landing zone (geen symbolische link of ander speciaal bestand), "
+                      "leesbaar voor de pipeline, en haal dit item weg; de volgende run laadt het.")
         record_alert(
             con, severity="error", kind="rejected_file", source=source.name, file=rel, run_id=run_id,
             settings=settings, subject=f"Bestand afgewezen: {rel}",
