@@ -23,7 +23,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from assets.common.masking import count_text
+from assets.common.masking import count_text, has_escapes
 from assets.common.settings import LandingLimits
 from assets.common.workbook_bounds import WorkbookTooLarge, used_range
 
@@ -77,6 +77,9 @@ def read_landing_file(
     """Read `path` into relation `name` of `con` (text cells, mapped column names, `_row`), within `limits`."""
     limits = limits or LandingLimits()
     suffix = path.suffix.lower()
+    if has_escapes(str(path)):
+        raise FileFormatError("the file's name has bytes that are not UTF-8 text or control characters: rename it "
+                              "(letters, digits, '-', '_', '.')")
     size = path.stat().st_size
     if size > limits.max_file_bytes:
         raise FileFormatError(f"the file is {size:,} bytes, more than the limit of {limits.max_file_mb:,} MB "

@@ -23,15 +23,23 @@ _NUMBER = re.compile(r"[0-9]{6,}")
 _SURROGATE_BYTES = range(0xDC80, 0xDD00)  # undecodable bytes of a file name (os.fsdecode's surrogateescape)
 
 
+_ESCAPED = ("Cc", "Cf", "Cs", "Zl", "Zp")  # control, format, surrogate (undecodable byte), line/paragraph separator
+
+
 def _escape(ch: str, keep: str) -> str:
     code = ord(ch)
     if ch in keep:
         return ch
     if code in _SURROGATE_BYTES:
         return f"\\x{code - 0xDC00:02x}"
-    if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Zl", "Zp"):
+    if unicodedata.category(ch) in _ESCAPED:
         return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
     return ch
+
+
+def has_escapes(text: str) -> bool:
+    """Whether `safe_text` would escape a character of `text` (a file name that cannot be shown as it is)."""
+    return any(unicodedata.category(ch) in _ESCAPED for ch in text)
 
 
 def safe_text(text: object, *, one_line: bool = True) -> str:

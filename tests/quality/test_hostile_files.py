@@ -271,6 +271,19 @@ def test_a_control_character_in_a_name_is_shown_escaped(settings: Settings):
     assert "612345" not in report.name and "\x1b" not in report.name
 
 
+def test_a_name_that_is_not_utf8_is_rejected_with_a_reason(settings: Settings):
+    folder = settings.landing_dir / HOURS
+    folder.mkdir(parents=True)
+    with open(os.path.join(os.fsencode(folder), b"caf\xe9.csv"), "w", encoding="utf-8") as fh:
+        fh.write(GOOD)
+    scanned, _ = ingest(settings)
+    assert outcomes(scanned) == {f"{HOURS}/caf\\xe9.csv": (
+        "rejected", "the file's name has bytes that are not UTF-8 text or control characters: rename it (letters, "
+                    "digits, '-', '_', '.')")}
+    [copy] = [p for p in settings.quarantine_dir.iterdir() if p.name.endswith("caf\\xe9.csv")]
+    assert copy.read_text(encoding="utf-8") == GOOD
+
+
 def test_mtime_is_the_delivery_time_recorded(settings: Settings):
     path = text_file(settings.landing_dir / HOURS / "good.csv", GOOD)
     settled(path, seconds_ago=86400)
