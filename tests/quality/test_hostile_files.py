@@ -290,3 +290,17 @@ def test_mtime_is_the_delivery_time_recorded(settings: Settings):
     ingest(settings)
     [(mtime,)] = query(settings, "SELECT file_mtime FROM ops.landing_files")
     assert abs(mtime - dt.datetime.fromtimestamp(path.stat().st_mtime)) < dt.timedelta(seconds=1)
+
+
+def test_the_landing_sensor_sends_a_refused_link_to_the_ingest_job_once_without_reading_it(settings: Settings,
+                                                                                            tmp_path: Path):
+    from orchestration.landing_sensor import landing_run_requests
+
+    secret = text_file(tmp_path / "secret.csv", "8123456\n")
+    folder = settings.landing_dir / "participation/pool"
+    folder.mkdir(parents=True)
+    (folder / "link.csv").symlink_to(secret)
+    requests, cursor = landing_run_requests(settings, {})
+    assert [(r.job_name, r.tags["wellbeing/files"]) for r in requests] == [
+        ("ingest_landing", "participation/pool/link.csv")]
+    assert landing_run_requests(settings, cursor) == ([], cursor)
