@@ -15,6 +15,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from assets.common.landing_files import LandingTable
+from assets.common.masking import count_text
 from assets.common.pseudonym import mask_sql
 from expectations.specs import (
     ANSWER, BOOLEAN, DATE, DECIMAL, EARLIEST_DATE, INTEGER, QUARTER, STUDENT_NUMBER, TEXT, TIMESTAMP,
@@ -48,7 +49,7 @@ class Violation:
     value: str | None
 
     def as_text(self) -> str:
-        where = f"row {self.row}" if self.row is not None else "file"
+        where = f"row {count_text(self.row)}" if self.row is not None else "file"
         shown = "" if self.value is None else f": {self.value!r}"
         return f"{where}, column {self.column}: {self.rule}{shown}"
 
@@ -91,11 +92,11 @@ class ValidationResult:
         parts = []
         for (column, rule), n in sorted(self.counts.items(), key=lambda kv: -kv[1]):
             examples = [v for v in self.violations if v.column == column and v.rule.startswith(rule)][:limit]
-            rows = ", ".join(str(v.row) for v in examples if v.row is not None)
+            rows = ", ".join(count_text(v.row) for v in examples if v.row is not None)
             if examples and not rows:  # a finding about the file, not its rows (a missing column): say it whole
                 parts.append(f"{column}: {examples[0].rule}")
                 continue
-            parts.append(f"{column}: {rule} ({n} row{'s' if n != 1 else ''}{'; rows ' + rows if rows else ''})")
+            parts.append(f"{column}: {rule} ({count_text(n)} row{'s' if n != 1 else ''}{'; rows ' + rows if rows else ''})")
         return "; ".join(parts)
 
 

@@ -7,7 +7,10 @@ for a file it has not seen in that state, reads it in memory with the ingestion'
 - an hours file → `refresh_participation_hours` for its quarters (one run per contiguous range);
 - a survey export → `refresh_survey_responses` for its survey years;
 - a pool, count, DUO or register file, or a file that cannot be read → `ingest_landing`, which validates it
-  (and rejects a bad file whole, with a report and an alert).
+  (and rejects a bad file whole, with a report and an alert);
+- a link or other special file (never opened here) → `ingest_landing`, which refuses it with an alert.
+
+Files still being written (`WB_SETTLE_SECONDS`) are not listed yet, so they are looked at once they settle.
 
 The sensor `build_after_loads` then rebuilds the warehouse once after the loads. The cursor keeps what was
 seen (path → size and mtime), and a file the warehouse has validated already (same SHA-256 in
@@ -29,7 +32,7 @@ from assets.common.resource import WarehouseResource, is_lock_error
 from assets.common.settings import Settings
 from assets.common.warehouse import connect
 from assets.ingest import duo, participation, students, survey
-from assets.ingest.engine import Source, discover, partitions_of, sha256_of
+from assets.ingest.engine import Source, delivery, partitions_of, sha256_of, shown_name
 from orchestration.jobs import LOAD_JOBS, ingest_job, refresh_hours_job, refresh_survey_job, transform_job
 from orchestration.partitions import quarter_partition_key, quarter_partitions, survey_year_partitions
 from orchestration.tags import RANGE_END, RANGE_START, TRIGGER_TAG
@@ -89,14 +92,25 @@ def landing_run_requests(settings: Settings, seen: dict[str, str]) -> tuple[list
     now: dict[str, str] = {}
     recorded: set[tuple[str, str]] | None = None
     for source in SOURCES:
-        for path in discover(source, settings):
-            rel = path.relative_to(settings.landing_dir).as_posix()
+        found = delivery(source, settings)
+        for path, info, _kind in found.refused:  # never read here: the scan refuses it with an alert
+            rel = shown_name(settings, path)
+            now[rel] = f"{info.st_ino}:{info.st_mtime_ns}"
+            if seen.get(rel) != now[rel]:
+                unpartitioned.append(rel)
+        for path, _info in found.files:
+            rel = shown_name(settings, path)
             now[rel] = _state(path)
             if seen.get(rel) == now[rel]:
                 continue
             if recorded is None and (recorded := recorded_files(settings)) is None:
                 return None
-            if (source.name, sha256_of(path)) in recorded:
+            try:
+                sha = sha256_of(path)
+            except OSError:  # removed or replaced since it was listed: looked at again on the next tick
+                del now[rel]
+                continue
+            if (source.name, sha) in recorded:
                 continue
             plan = PARTITIONED.get(source.name)
             labels = partitions_of(source, settings, path) if plan else None

@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from dagster import AssetKey, AssetSelection, DagsterEventType, DagsterInstance
 
+from assets.common.masking import safe_text
 from assets.common.settings import Settings
 from assets.common.warehouse import connect
 from assets.ingest.raw_assets import held_partitions
@@ -135,4 +136,4 @@ def describe_failures(events) -> list[str]:
             if "blocking" in message.lower() and problems:
                 continue  # the check above already says why
             problems.append(f"step {event.step_key} failed: {message}")
-    return problems or ["the run failed (see the Dagster UI for the event log)"]
+    return [safe_text(p) for p in problems] or ["the run failed (see the Dagster UI for the event log)"]

@@ -8,7 +8,8 @@ server offers it, else plain SMTP, as institutional relays often are): `WB_SMTP_
 `WB_ALERT_FROM`, `WB_ALERT_TO` (comma-separated for several addresses). A mail that cannot be sent never
 fails the pipeline: the alert stays recorded with `mailed_at` null, and the alert sensor retries it.
 
-No text given to this module may hold a raw student number (callers pass masked reports only).
+Every text of an alert passes `safe_text` here, whatever the caller passed: no raw student number (a digit run
+of six or more) and no control character reaches the table, the log or the mail.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from email.utils import formatdate, make_msgid
 
 import duckdb
 
+from assets.common.masking import safe_text
 from assets.common.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -50,6 +52,9 @@ def record_alert(con: duckdb.DuckDBPyConnection, *, severity: str, kind: str, su
     before, nothing new is recorded or mailed and that alert's id is returned (a warning found on every run is
     reported once; a failed check once per run however many places notice it).
     """
+    subject, message = safe_text(subject), safe_text(message, one_line=False)
+    action = None if action is None else safe_text(action, one_line=False)
+    file = None if file is None else safe_text(file)
     values = {"severity": severity, "kind": kind, "subject": subject, "source": source, "file": file,
               "check_name": check_name, "message": message, "run_id": run_id}
     if dedupe_on:

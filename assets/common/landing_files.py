@@ -1,6 +1,7 @@
 """Reading one landing file into a table of text cells (landing contract, "File formats").
 
-CSV (`,` or `;`, UTF-8 with or without BOM, LF or CRLF) or XLSX (first sheet). Every cell is read as text;
+CSV (`,` or `;`; UTF-8 with or without BOM, or UTF-16 LE with BOM; LF, CRLF or CR line endings) or XLSX (first
+sheet), each within `LandingLimits` checked before the body is parsed. Every cell is read as text;
 typing and validation happen afterwards in one place (`expectations.validate`). The table is loaded into a
 private in-memory DuckDB connection, never into the warehouse, so raw student numbers stay out of it.
 
@@ -13,11 +14,18 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 import re
+import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
+
+from assets.common.masking import count_text, has_escapes
+from assets.common.settings import LandingLimits
+from assets.common.workbook_bounds import WorkbookTooLarge, used_range
 
 #: A line longer than this is not a plausible export row (guards memory; a 100 MB line is rejected).
 MAX_LINE_BYTES = 1_000_000
@@ -43,6 +51,8 @@ class LandingTable:
     file_format: str  # csv | xlsx
     delimiter: str | None
     header_rows_skipped: int = 0
+    encoding: str | None = None  # csv: utf-8 | utf-16
+    newline: str | None = None   # csv: LF | CRLF | CR
 
     def count(self) -> int:
         return int(self.con.execute(f"SELECT count(*) FROM {self.name}").fetchone()[0])
@@ -61,14 +71,23 @@ def normalise_column_name(name: object) -> str:
 
 
 def read_landing_file(
-    path: Path, con: duckdb.DuckDBPyConnection, name: str = "landing", mapping: dict[str, str] | None = None
+    path: Path, con: duckdb.DuckDBPyConnection, name: str = "landing", mapping: dict[str, str] | None = None,
+    limits: LandingLimits | None = None,
 ) -> LandingTable:
-    """Read `path` into relation `name` of `con` (text cells, mapped column names, `_row`)."""
+    """Read `path` into relation `name` of `con` (text cells, mapped column names, `_row`), within `limits`."""
+    limits = limits or LandingLimits()
     suffix = path.suffix.lower()
+    if has_escapes(str(path)):
+        raise FileFormatError("the file's name has bytes that are not UTF-8 text or control characters: rename it "
+                              "(letters, digits, '-', '_', '.')")
+    size = path.stat().st_size
+    if size > limits.max_file_bytes:
+        raise FileFormatError(f"the file is {size:,} bytes, more than the limit of {limits.max_file_mb:,} MB "
+                              f"({limits.max_file_bytes:,} bytes, WB_MAX_FILE_MB)")
     if suffix in (".xlsx", ".xlsm"):
-        table = _read_xlsx(path, con, name)
+        table = _read_xlsx(path, con, name, limits)
     elif suffix in (".csv", ".txt"):
-        table = _read_csv(path, con, name)
+        table = _read_csv(path, con, name, limits)
     else:
         raise FileFormatError(f"unsupported file type '{path.suffix}': deliver CSV (.csv) or Excel (.xlsx)")
     _apply_mapping(table, mapping or {})
@@ -79,43 +98,94 @@ def read_landing_file(
 # --- CSV -------------------------------------------------------------------------------------------------
 
 
-def _check_text(path: Path) -> bytes:
-    """Check the bytes are UTF-8 text with sane line lengths; return the first line (the header)."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    line_no, carry, header, first = 1, 0, b"", True
+@dataclass
+class TextShape:
+    """What one pass over a CSV's bytes found: the header line, the encoding and line ending DuckDB is told."""
+
+    header: str
+    encoding: str      # utf-8 | utf-16 (little-endian, with its BOM)
+    newline: str       # LF | CRLF | CR
+    longest_line: int  # bytes (of the file as UTF-8)
+
+
+_NEWLINE_BYTES = {"LF": b"\n", "CRLF": b"\n", "CR": b"\r"}
+
+
+def _check_text(path: Path, limits: LandingLimits) -> TextShape:
+    """One pass over the file: UTF-8 (BOM or not) or UTF-16 LE with BOM, no NUL bytes, lines (LF, CRLF or CR)
+    within `MAX_LINE_BYTES`, data rows and header columns within `limits`. Other encodings are refused with
+    their likely name (Windows-1252 is never guessed into text: a wrong guess would load wrong letters)."""
     with path.open("rb") as fh:
-        while chunk := fh.read(_CHUNK):
-            if first and chunk.startswith(codecs.BOM_UTF8):
-                chunk = chunk[len(codecs.BOM_UTF8):]
+        start = fh.read(4)
+        fh.seek(0)
+        if start.startswith(codecs.BOM_UTF16_BE):
+            raise FileFormatError("the file is UTF-16 big-endian: export it as 'CSV UTF-8' (Excel: Save as > CSV UTF-8)")
+        encoding = "utf-16" if start.startswith(codecs.BOM_UTF16_LE) and not start.startswith(codecs.BOM_UTF32_LE) \
+            else "utf-8"
+        recode = codecs.getincrementaldecoder("utf-16")() if encoding == "utf-16" else None
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        line_no, carry, header, newline, first, longest = 1, 0, b"", None, True, 0
+        while raw := fh.read(_CHUNK):
+            if recode is not None:
+                try:
+                    chunk = recode.decode(raw).encode("utf-8")
+                except UnicodeDecodeError:
+                    raise FileFormatError("the file starts as UTF-16 but is not valid UTF-16 (truncated or "
+                                          "corrupt)") from None
+            else:
+                chunk = raw[len(codecs.BOM_UTF8):] if first and raw.startswith(codecs.BOM_UTF8) else raw
             if b"\x00" in chunk:
                 raise FileFormatError("the file contains binary data (NUL bytes): it is not a CSV text file")
             try:
                 decoder.decode(chunk)
             except UnicodeDecodeError as exc:
-                bad_line = line_no + chunk.count(b"\n", 0, exc.start)
+                sep = _NEWLINE_BYTES[newline or ("CR" if b"\n" not in chunk and b"\r" in chunk else "LF")]
+                bad_line = line_no + chunk.count(sep, 0, exc.start)
                 raise FileFormatError(
-                    f"the file is not valid UTF-8 (byte 0x{chunk[exc.start]:02x} on line {bad_line}); "
-                    "export it as 'CSV UTF-8' (Excel: Save as > CSV UTF-8)",
-                    row=bad_line,
-                ) from None
+                    f"the file is not UTF-8 (byte 0x{chunk[exc.start]:02x} on line {count_text(bad_line)}): "
+                    "probably Windows-1252 ('CSV (comma delimited)' in Excel); export it as 'CSV UTF-8' "
+                    "(Excel: Save as > CSV UTF-8)", row=bad_line) from None
             if first:
-                header, first = chunk.split(b"\n", 1)[0], False
-            lengths = [len(piece) for piece in chunk.split(b"\n")]
+                newline = "CR" if b"\n" not in chunk and b"\r" in chunk else \
+                    "CRLF" if chunk.split(b"\n", 1)[0].endswith(b"\r") else "LF"
+                header = chunk.split(_NEWLINE_BYTES[newline], 1)[0]
+                _check_columns(header, limits)
+                first = False
+            lengths = [len(piece) for piece in chunk.split(_NEWLINE_BYTES[newline])]
             lengths[0] += carry
-            longest = max(range(len(lengths)), key=lengths.__getitem__)
-            if lengths[longest] > MAX_LINE_BYTES:
+            at = max(range(len(lengths)), key=lengths.__getitem__)
+            longest = max(longest, lengths[at])
+            if lengths[at] > MAX_LINE_BYTES:
                 raise FileFormatError(
-                    f"line {line_no + longest} is longer than {MAX_LINE_BYTES:,} bytes: not a plausible export "
-                    "row (a broken quote or a corrupt file)", row=line_no + longest)
+                    f"line {count_text(line_no + at)} is longer than {MAX_LINE_BYTES:,} bytes: not a plausible "
+                    "export row (a broken quote or a corrupt file)", row=line_no + at)
             carry = lengths[-1]
             line_no += len(lengths) - 1
+            if line_no - 2 > limits.max_rows:
+                raise FileFormatError(f"the file has more than {limits.max_rows:,} data rows (the limit, "
+                                      "WB_MAX_ROWS)")
         try:
             decoder.decode(b"", final=True)
+            if recode is not None:
+                recode.decode(b"", final=True)
         except UnicodeDecodeError:
-            raise FileFormatError("the file ends in the middle of a UTF-8 character (truncated?)") from None
+            raise FileFormatError(f"the file ends in the middle of a {encoding.upper()} character "
+                                  "(truncated?)") from None
     if not header.strip():
         raise FileFormatError("the file is empty: it has no header row")
-    return header.rstrip(b"\r")
+    return TextShape(header.rstrip(b"\r").decode("utf-8"), encoding, newline, longest)
+
+
+def _check_columns(header: bytes, limits: LandingLimits) -> None:
+    """Refuse a header of more than `max_columns` fields before anything parses the body (an upper bound: a
+    delimiter inside quotes counts too, so the exact count is only taken when the rough one is too high)."""
+    text = header.decode("utf-8", "replace")
+    if max(text.count(","), text.count(";")) + 1 <= limits.max_columns:
+        return
+    fields = len(_header_columns(text, _sniff_delimiter(text)))
+    if fields > limits.max_columns:
+        raise FileFormatError(f"the header has {fields:,} columns, more than the limit of {limits.max_columns:,} "
+                              "(WB_MAX_COLUMNS)", row=1)
 
 
 def _sniff_delimiter(header: str) -> str:
@@ -131,27 +201,45 @@ def _sniff_delimiter(header: str) -> str:
     return ";" if semi >= comma else ","
 
 
-def _read_csv(path: Path, con: duckdb.DuckDBPyConnection, name: str) -> LandingTable:
-    header = _check_text(path).decode("utf-8")
-    delimiter = _sniff_delimiter(header)
+def _read_csv(path: Path, con: duckdb.DuckDBPyConnection, name: str, limits: LandingLimits) -> LandingTable:
+    shape = _check_text(path, limits)
+    delimiter = _sniff_delimiter(shape.header)
+    options = (", new_line='\\r'" if shape.newline == "CR" else "") + \
+        (", encoding='utf-16'" if shape.encoding == "utf-16" else "")
     try:
         con.execute(
             f"""CREATE OR REPLACE TABLE {name}_src AS SELECT * FROM read_csv(?, delim=?, header=true, quote='"',
                 escape='"', all_varchar=true, strict_mode=true, null_padding=false, auto_detect=false,
-                columns=?, max_line_size={MAX_LINE_BYTES + 2})""",
-            [str(path), delimiter, _header_columns(header, delimiter)],
+                columns=?, max_line_size={MAX_LINE_BYTES + 2}{options})""",
+            [str(path), delimiter, _header_columns(shape.header, delimiter)],
         )
     except duckdb.Error as exc:
         raise FileFormatError(_explain_csv_error(str(exc), delimiter)) from None
     source_cols = [r[0] for r in con.execute(f"DESCRIBE {name}_src").fetchall()]
-    return _finish(con, name, source_cols, "csv", delimiter)
+    if shape.longest_line > limits.max_cell_chars:  # only a line that long can hold a cell that long
+        _check_cell_lengths(con, f"{name}_src", source_cols, limits)
+    table = _finish(con, name, source_cols, "csv", delimiter)
+    table.encoding, table.newline = shape.encoding, shape.newline
+    return table
+
+
+def _check_cell_lengths(con: duckdb.DuckDBPyConnection, relation: str, columns: list[str],
+                        limits: LandingLimits) -> None:
+    longest = ", ".join(f"max(length({ident(c)}))" for c in columns)
+    lengths = con.execute(f"SELECT greatest({longest}) FROM {relation}").fetchone()[0] or 0
+    if lengths > limits.max_cell_chars:
+        raise FileFormatError(f"a cell holds {lengths:,} characters, more than the limit of "
+                              f"{limits.max_cell_chars:,} (WB_MAX_CELL_CHARS)")
 
 
 def _header_columns(header: str, delimiter: str) -> dict[str, str]:
     """Column names from the header, de-duplicated, all typed as text (DuckDB then never guesses)."""
     import csv
 
-    names = next(csv.reader([header], delimiter=delimiter, quotechar='"'))
+    try:
+        names = next(csv.reader([header], delimiter=delimiter, quotechar='"'))
+    except csv.Error as exc:
+        raise FileFormatError(f"the header cannot be read as CSV ({exc})", row=1) from None
     seen: dict[str, int] = {}
     cols: dict[str, str] = {}
     for raw in names:
@@ -199,12 +287,19 @@ def _cell_text(value: object) -> str | None:
     return text if text.strip() else None
 
 
-def _read_xlsx(path: Path, con: duckdb.DuckDBPyConnection, name: str) -> LandingTable:
-    """The first sheet, read with calamine (Rust; ~10× faster than openpyxl on a national-scale workbook).
+def _read_xlsx(path: Path, con: duckdb.DuckDBPyConnection, name: str, limits: LandingLimits) -> LandingTable:
+    """The first sheet, read with calamine (Rust; ~10× faster than openpyxl on a national-scale workbook), once
+    its used range is known to be within `limits` (`workbook_bounds`: a reader allocates the whole range).
 
     A workbook calamine cannot read goes to openpyxl, which either reads it or says what is wrong with it."""
     from python_calamine import CalamineWorkbook
 
+    try:
+        used_range(path, limits)
+    except WorkbookTooLarge as exc:
+        raise FileFormatError(str(exc)) from None
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:
+        raise FileFormatError(f"the file is not a readable Excel workbook (.xlsx): {exc.__class__.__name__}") from None
     try:
         workbook = CalamineWorkbook.from_path(str(path))
         try:
@@ -224,6 +319,10 @@ def _read_xlsx(path: Path, con: duckdb.DuckDBPyConnection, name: str) -> Landing
         rows.pop()
     rows = [row if len(row) >= width else list(row) + [None] * (width - len(row)) for row in rows]
     cells = pa.table({name: _column_text([row[i] for row in rows]) for i, name in enumerate(columns)})
+    longest = max((pc.max(pc.utf8_length(c)).as_py() or 0 for c in cells.columns), default=0)
+    if longest > limits.max_cell_chars:
+        raise FileFormatError(f"a cell holds {longest:,} characters, more than the limit of "
+                              f"{limits.max_cell_chars:,} (WB_MAX_CELL_CHARS)")
     con.register(f"{name}_frame", cells)
     con.execute(f"CREATE OR REPLACE TABLE {name}_src AS SELECT * FROM {name}_frame")
     con.unregister(f"{name}_frame")

@@ -36,6 +36,50 @@ def duckdb_memory_limit(environ: dict[str, str] | None = None) -> str:
     return value
 
 
+def _number(env, name: str, default: float, kind=int):
+    text = env.get(name)
+    if text is None or not text.strip():
+        return default
+    try:
+        value = kind(text.strip())
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a {'whole ' if kind is int else ''}number, not {text!r}") from None
+    if value < 0:
+        raise ConfigurationError(f"{name} must not be negative")
+    return value
+
+
+@dataclass(frozen=True)
+class LandingLimits:
+    """What a landing file may be before it is parsed, and how long it must rest (docs/operations-landing.md).
+
+    Each bound is checked from the file's size, its first lines or a workbook's sheet XML, so a hostile file is
+    rejected in seconds and can never make a reader allocate without bound."""
+
+    max_file_mb: int = 1024          # WB_MAX_FILE_MB
+    max_columns: int = 1000          # WB_MAX_COLUMNS
+    max_rows: int = 20_000_000       # WB_MAX_ROWS (data rows, header excluded)
+    max_cell_chars: int = 32_767     # WB_MAX_CELL_CHARS (Excel's own limit)
+    max_sheet_cells: int = 25_000_000  # WB_MAX_SHEET_CELLS (a sheet's used range, rows x columns)
+    settle_seconds: float = 5.0      # WB_SETTLE_SECONDS: unchanged this long before a file counts as delivered
+
+    @property
+    def max_file_bytes(self) -> int:
+        return self.max_file_mb * 1024 * 1024
+
+    @classmethod
+    def from_env(cls, env) -> "LandingLimits":
+        d = cls()
+        return cls(
+            max_file_mb=_number(env, "WB_MAX_FILE_MB", d.max_file_mb),
+            max_columns=_number(env, "WB_MAX_COLUMNS", d.max_columns),
+            max_rows=_number(env, "WB_MAX_ROWS", d.max_rows),
+            max_cell_chars=_number(env, "WB_MAX_CELL_CHARS", d.max_cell_chars),
+            max_sheet_cells=_number(env, "WB_MAX_SHEET_CELLS", d.max_sheet_cells),
+            settle_seconds=_number(env, "WB_SETTLE_SECONDS", d.settle_seconds, float),
+        )
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path
@@ -49,6 +93,7 @@ class Settings:
     serving_dsn: str | None = None
     serving_reader: str | None = None
     column_mappings: dict[str, dict[str, str]] = field(default_factory=dict)
+    landing: LandingLimits = field(default_factory=LandingLimits)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
@@ -71,6 +116,7 @@ class Settings:
             alert_to=env.get("WB_ALERT_TO") or None,
             serving_dsn=env.get("WB_SERVING_DSN") or None,
             serving_reader=env.get("WB_SERVING_READER") or None,
+            landing=LandingLimits.from_env(env),
         )
 
     # Layout of $WB_DATA_DIR (landing and warehouse contracts).

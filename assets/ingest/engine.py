@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
-import shutil
+import os
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -25,9 +24,12 @@ import duckdb
 
 from assets.common.alerts import record_alert
 from assets.common.landing_files import FileFormatError, read_landing_file
+from assets.common.masking import safe_text
 from assets.common.pseudonym import Pseudonymiser
 from assets.common.settings import Settings
 from assets.common.warehouse import upsert
+from assets.ingest.delivery import Delivery, list_delivery, open_regular, unchanged_since
+from assets.ingest.quarantine import quarantine
 from expectations.specs import STUDENT_NUMBER, SourceSpec
 from expectations.suites import CHUNK_ROWS, SuiteBatch
 from expectations.validate import ValidationResult, Violation, complete_suite, validate
@@ -78,6 +80,8 @@ class IngestReport:
     files: list[FileOutcome] = field(default_factory=list)
     rows_upserted: int = 0
     partitions_loaded: list[str] = field(default_factory=list)
+    #: files still being written (or changed while read): not judged now, they wait for a later run
+    waiting: list[str] = field(default_factory=list)
 
     @property
     def rejected(self) -> list[FileOutcome]:
@@ -90,30 +94,40 @@ class IngestReport:
         return {
             "files_seen": len(self.files), **{f"files_{k}": v for k, v in sorted(counts.items())},
             "rows_upserted": self.rows_upserted,
-            "rejected": ", ".join(f"{f.file}: {f.message}" for f in self.rejected) or "none",
+            "rejected": safe_text("; ".join(f"{f.file}: {f.message}" for f in self.rejected) or "none"),
+            "files_waiting": safe_text(", ".join(self.waiting) or "none"),
         }
+
+    def waiting_note(self) -> str | None:
+        """The line the output shows for files left for a later run (not a rejection)."""
+        if not self.waiting:
+            return None
+        return safe_text(f"{self.source}: {len(self.waiting)} file(s) still being written or changed while read, "
+                         f"left for the next run: {', '.join(self.waiting)}")
 
 
 # --- discovery ----------------------------------------------------------------------------------------------
 
 
+def delivery(source: Source, settings: Settings) -> Delivery:
+    """The source's entries: settled regular files (oldest first), files still changing, refused entries."""
+    return list_delivery(settings.landing_dir / source.spec.landing_subdir, recursive=source.recursive,
+                         names=source.names, settle_seconds=settings.landing.settle_seconds)
+
+
 def discover(source: Source, settings: Settings) -> list[Path]:
-    """The source's files, oldest first (by modification time, then name): later files win upserts."""
-    folder = settings.landing_dir / source.spec.landing_subdir
-    if not folder.is_dir():
-        return []
-    candidates = folder.rglob("*") if source.recursive else folder.iterdir()
-    files = [
-        p for p in candidates
-        if p.is_file() and not p.name.startswith((".", "~$"))
-        and (source.names is None or p.name.lower() in source.names)
-    ]
-    return sorted(files, key=lambda p: (p.stat().st_mtime, p.name))
+    """The source's delivered files, oldest first (by modification time, then name): later files win upserts."""
+    return [path for path, _info in delivery(source, settings).files]
+
+
+def shown_name(settings: Settings, path: Path) -> str:
+    """A landing file's name as every message, table and report shows it (`safe_text`)."""
+    return safe_text(path.relative_to(settings.landing_dir).as_posix())
 
 
 def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
-    with path.open("rb") as fh:
+    with open_regular(path) as fh:
         while chunk := fh.read(1 << 20):
             digest.update(chunk)
     return digest.hexdigest()
@@ -135,36 +149,54 @@ def scan(source: Source, settings: Settings, con: duckdb.DuckDBPyConnection, run
     batch: SuiteBatch | None = None
 
     def record(item: _FileRead, outcome: FileOutcome) -> None:
-        _record(source, settings, con, report, item, outcome, run_id)
+        _record(source, settings, con, report, item.path, item.mtime, outcome, run_id)
 
     def flush() -> None:
         nonlocal batch
-        outcome = batch.validate() if batch is not None else None
+        try:
+            outcome = batch.validate() if batch is not None else None
+        except Exception:  # noqa: BLE001 - each file's own suite then says which file it was
+            outcome = None
         for item in waiting:
             # a failed batch: each file's own suite says which file, rows and rule
-            complete_suite(item.result, outcome if outcome is not None and outcome.success else None)
+            _complete(item, outcome if outcome is not None and outcome.success else None)
             record(item, _finish(source, settings, item, pseudonyms))
         waiting.clear()
         batch = None
 
-    files = []  # (path, rel, sha, what ops.landing_files knows of that content, or SAME_CONTENT)
-    for path in discover(source, settings):
-        sha = sha256_of(path)
+    found = delivery(source, settings)
+    report.waiting = [shown_name(settings, p) for p in found.waiting]
+    for path, info, kind in found.refused:
+        _refuse(source, settings, con, report, path, info, kind, run_id)
+    files = []  # (path, rel, sha, what ops.landing_files knows of that content or SAME_CONTENT, stat at listing)
+    for path, info in found.files:
+        rel = shown_name(settings, path)
+        try:
+            sha = sha256_of(path)
+        except PermissionError:
+            _refuse(source, settings, con, report, path, info, "a file this process may not read", run_id)
+            continue
+        except OSError:  # removed, or replaced by something else, since it was listed
+            report.waiting.append(rel)
+            continue
         known = con.execute(
             "SELECT status, rows, partitions, message FROM ops.landing_files WHERE source = ? AND file_sha256 = ?",
             [source.name, sha]).fetchone()
         if not known and any(f[2] == sha for f in files):
             known = SAME_CONTENT  # a copy of a file found earlier in this scan: as that one turns out
-        files.append((path, path.relative_to(settings.landing_dir).as_posix(), sha, known))
-    new = [i for i, (*_, known) in enumerate(files) if not known]  # positions of the files to read, in order
+        files.append((path, rel, sha, known, info))
+    new = [i for i, (_p, _r, _h, known, _i) in enumerate(files) if not known]  # files to read, in order
     reads: dict[int, Future] = {}
     # Reading and the bulk SQL checks of the next files run in threads (DuckDB works outside the GIL) while this
     # thread runs the GX suite and writes; besides the current file at most READ_AHEAD wait in memory.
     with ThreadPoolExecutor(max_workers=READ_AHEAD, thread_name_prefix="landing-read") as pool:
-        for i, (path, rel, sha, known) in enumerate(files):
+        for i, (path, rel, sha, known, _info) in enumerate(files):
             if known is SAME_CONTENT:
                 flush()
-                earlier = next(f for f in report.files if f.sha256 == sha)
+                earlier = next((f for f in report.files if f.sha256 == sha), None)
+                if earlier is None:  # the earlier copy changed while it was read: both wait
+                    report.waiting.append(rel)
+                    continue
                 known = ("accepted" if earlier.status == "accepted" else "rejected", earlier.rows, earlier.partitions,
                          earlier.message)
             if known:
@@ -173,15 +205,18 @@ def scan(source: Source, settings: Settings, con: duckdb.DuckDBPyConnection, run
                 continue
             while new and len(reads) <= READ_AHEAD:  # submitted in file order, so file i is among them
                 j = new.pop(0)
-                p, r, h, _known = files[j]
-                mtime = dt.datetime.fromtimestamp(p.stat().st_mtime)
-                reads[j] = pool.submit(_read, source, settings, p, r, h, mtime, today)
+                p, r, h, _known, listed = files[j]
+                mtime = dt.datetime.fromtimestamp(listed.st_mtime)
+                reads[j] = pool.submit(_read, source, settings, p, r, h, mtime, listed, today)
             item = reads.pop(i).result()
+            if item.changed:
+                item.con.close()
+                report.waiting.append(rel)
+                continue
             pending = item.result.pending_suite if item.result is not None else None
             if pending is None or not item.result.ok or item.result.rows >= CHUNK_ROWS:
                 flush()  # keep the order: what waits is recorded first
-                if item.result is not None:
-                    complete_suite(item.result)  # a rejected file's report has the suite's findings too
+                _complete(item)  # a rejected file's report has the suite's findings too
                 record(item, _finish(source, settings, item, pseudonyms))
                 continue
             if batch is not None and not batch.fits(item.result.rows):
@@ -194,21 +229,55 @@ def scan(source: Source, settings: Settings, con: duckdb.DuckDBPyConnection, run
     return report
 
 
-def _record(source: Source, settings: Settings, con: duckdb.DuckDBPyConnection, report: IngestReport,
-            item: _FileRead, outcome: FileOutcome, run_id: str | None) -> None:
-    """Note a file's outcome in ops.landing_files and ops.load_log; a rejected file is quarantined and alerted."""
-    rel, sha, mtime = item.rel, item.sha, item.mtime
+def _complete(item: _FileRead, outcome=None) -> None:
+    """Run (or take a batch's) GX suite for one file; a suite that fails to run rejects that file alone."""
+    if item.result is None or item.failure is not None:
+        return
+    try:
+        complete_suite(item.result, outcome)
+    except Exception as exc:  # noqa: BLE001 - whatever the suite trips on, it is this file's rejection
+        item.failure = _failure(item.rel, item.sha, exc)
+
+
+def _refuse(source: Source, settings: Settings, con: duckdb.DuckDBPyConnection, report: IngestReport, path: Path,
+            info: os.stat_result, kind: str, run_id: str | None) -> None:
+    """Reject an entry that is not a regular file without opening it: no copy, no content, once per entry."""
+    rel = shown_name(settings, path)
+    # not a content hash (the entry is never read): what it is, where, and which inode, so it is reported once
+    sha = hashlib.sha256(f"refused\0{kind}\0{rel}\0{info.st_ino}\0{info.st_mtime_ns}".encode()).hexdigest()
+    if con.execute("SELECT 1 FROM ops.landing_files WHERE source = ? AND file_sha256 = ?",
+                   [source.name, sha]).fetchone():
+        report.files.append(FileOutcome(rel, sha, "previously_rejected", 0, ""))
+        return
+    message = (f"{kind}: only regular files in the landing zone itself, readable by the pipeline, are loaded "
+               "(it was not read, copied or quarantined)")
+    outcome = FileOutcome(rel, sha, "rejected", 0, message, [], [Violation(None, "(file)", message, None)])
+    _record(source, settings, con, report, path, dt.datetime.fromtimestamp(info.st_mtime), outcome, run_id,
+            copy=False)
+
+
+def _record(source: Source, settings: Settings, con: duckdb.DuckDBPyConnection, report: IngestReport, path: Path,
+            mtime: dt.datetime, outcome: FileOutcome, run_id: str | None, copy: bool = True) -> None:
+    """Note a file's outcome in ops.landing_files and ops.load_log; a rejected file is alerted and (unless it is
+    not a regular file) quarantined."""
+    rel, sha = outcome.file, outcome.sha256
     if outcome.status == "rejected":
-        report_path = quarantine(settings, item.path, source, outcome, outcome.violations)
+        report_path = quarantine(settings, path, source=source.name, subdir=source.spec.landing_subdir, file=rel,
+                                 sha256=sha, message=outcome.message, violations=outcome.violations,
+                                 suite=outcome.suite) if copy else None
         con.execute("INSERT INTO ops.landing_files VALUES (?, ?, ?, ?, 'rejected', 0, [], ?, ?, current_timestamp)",
-                    [source.name, rel, sha, mtime, outcome.message, str(report_path)])
+                    [source.name, rel, sha, mtime, outcome.message, None if report_path is None else str(report_path)])
+        if report_path is not None:
+            action = (f"Lees het rapport {report_path.name} in {settings.quarantine_dir} (rijnummers, kolom, regel, "
+                      "waarde), laat de bron het bestand verbeteren en zet de verbeterde versie in de landing "
+                      "zone; de volgende run laadt die.")
+        else:
+            action = ("Zet het bestand zelf in de landing zone (geen symbolische link of ander speciaal bestand), "
+                      "leesbaar voor de pipeline, en haal dit item weg; de volgende run laadt het.")
         record_alert(
             con, severity="error", kind="rejected_file", source=source.name, file=rel, run_id=run_id,
             settings=settings, subject=f"Bestand afgewezen: {rel}",
-            message=f"{rel} is in zijn geheel afgewezen; er is niets van geladen. {outcome.message}",
-            action=f"Lees het rapport {report_path.name} in {settings.quarantine_dir} (rijnummers, kolom, regel, "
-                   "waarde), laat de bron het bestand verbeteren en zet de verbeterde versie in de landing "
-                   "zone; de volgende run laadt die.")
+            message=f"{rel} is in zijn geheel afgewezen; er is niets van geladen. {outcome.message}", action=action)
     else:
         con.execute("INSERT INTO ops.landing_files VALUES (?, ?, ?, ?, 'accepted', ?, ?, NULL, NULL, current_timestamp)",
                     [source.name, rel, sha, mtime, outcome.rows, outcome.partitions])
@@ -235,19 +304,21 @@ class _FileRead:
     typed: str | None = None
     result: ValidationResult | None = None
     failure: FileOutcome | None = None  # the file could not be read at all
+    changed: bool = False  # modified, replaced or removed since it was listed: judged on a later run
 
 
 def _read(source: Source, settings: Settings, path: Path, rel: str, sha: str, mtime: dt.datetime,
-          today: dt.date | None) -> _FileRead:
+          listed: os.stat_result, today: dt.date | None) -> _FileRead:
+    """Read and check one file; whatever goes wrong in its readers (a parser's error or panic) is its rejection."""
     item = _FileRead(path, rel, sha, mtime, duckdb.connect())
     try:
         item.typed, item.result = _typed(source, settings, path, item.con, today, defer_suite=True)
-    except Exception as exc:  # noqa: BLE001 - a rejection, or re-raised by _failure
-        try:
-            item.failure = _failure(rel, sha, exc)
-        except BaseException:
-            item.con.close()
-            raise
+    except (KeyboardInterrupt, SystemExit):
+        item.con.close()
+        raise
+    except BaseException as exc:  # noqa: BLE001 - also a Rust reader's panic (pyo3's PanicException)
+        item.failure = _failure(rel, sha, exc)
+    item.changed = not unchanged_since(path, listed)
     return item
 
 
@@ -258,8 +329,8 @@ def _finish(source: Source, settings: Settings, item: _FileRead, pseudonyms: Pse
         if item.failure is not None:
             return item.failure
         if not result.ok:
-            return FileOutcome(rel, sha, "rejected", result.rows, result.summary(), [], result.violations,
-                               result.suite_lines)
+            return FileOutcome(rel, sha, "rejected", result.rows, safe_text(result.summary()), [],
+                               result.violations, result.suite_lines)
         rows = _pseudonymised(con, item.typed, source.spec, pseudonyms)
         part = source.partition_sql or f"'{ALL}'"
         out = accepted_path(settings, source.name, sha)
@@ -273,20 +344,23 @@ def _finish(source: Source, settings: Settings, item: _FileRead, pseudonyms: Pse
         parts = [r[0] for r in con.execute(
             f"SELECT DISTINCT _partition FROM read_parquet('{out}') ORDER BY 1").fetchall()]
         return FileOutcome(rel, sha, "accepted", result.rows, "", parts)
-    except Exception as exc:  # noqa: BLE001
+    except (duckdb.IOException, OSError):
+        raise  # the warehouse's disk, not the file: the run fails and says so
+    except (duckdb.Error, ValueError, KeyError) as exc:
         return _failure(rel, sha, exc)
     finally:
         con.close()
 
 
-def _failure(rel: str, sha: str, exc: Exception) -> FileOutcome:
+def _failure(rel: str, sha: str, exc: BaseException) -> FileOutcome:
+    """A file that could not be read as a rejection: the reason shown safely (`safe_text`)."""
     if isinstance(exc, FileFormatError):
-        return FileOutcome(rel, sha, "rejected", 0, str(exc), [], [Violation(exc.row, "(file)", str(exc), None)])
-    if isinstance(exc, (duckdb.Error, ValueError, KeyError)):
-        # Unexpected for a well-formed file; the class and first line only (no cell values reach the report).
-        message = f"the file could not be read ({exc.__class__.__name__}: {str(exc).splitlines()[0][:160]})"
-        return FileOutcome(rel, sha, "rejected", 0, message, [], [Violation(None, "(file)", message, None)])
-    raise exc
+        message = safe_text(exc)
+        return FileOutcome(rel, sha, "rejected", 0, message, [], [Violation(exc.row, "(file)", message, None)])
+    # Unexpected for a well-formed file; the class and first line only (no cell values reach the report).
+    first = (str(exc).strip().splitlines() or [""])[0][:160]
+    message = safe_text(f"the file could not be read ({exc.__class__.__name__}: {first})")
+    return FileOutcome(rel, sha, "rejected", 0, message, [], [Violation(None, "(file)", message, None)])
 
 
 def _typed(source: Source, settings: Settings, path: Path, con: duckdb.DuckDBPyConnection,
@@ -296,7 +370,7 @@ def _typed(source: Source, settings: Settings, path: Path, con: duckdb.DuckDBPyC
         raise FileFormatError(f"unsupported file type '{path.suffix}': deliver CSV (.csv) or Excel (.xlsx)")
     if source.reader is not None:
         return source.reader(path, con, settings, defer_suite=defer_suite)
-    table = read_landing_file(path, con, mapping=column_mapping(settings, source.name))
+    table = read_landing_file(path, con, mapping=column_mapping(settings, source.name), limits=settings.landing)
     result = validate(table, source.spec, today=today, derived=source.derived or None, defer_suite=defer_suite)
     return result.typed, result
 
@@ -311,7 +385,9 @@ def partitions_of(source: Source, settings: Settings, path: Path) -> list[str] |
             return None
         part = source.partition_sql or f"'{ALL}'"
         return [r[0] for r in con.execute(f"SELECT DISTINCT {part} FROM {typed} t ORDER BY 1").fetchall()]
-    except (FileFormatError, duckdb.Error, ValueError, KeyError):
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException:  # noqa: BLE001 - any reader failure: the scan rejects and reports the file
         return None
     finally:
         con.close()
@@ -334,48 +410,6 @@ def _pseudonymised(con: duckdb.DuckDBPyConnection, typed: str, spec: SourceSpec,
         rows = (f'SELECT t.* EXCLUDE ("{col}"), p.pseudo_id FROM ({rows}) t '
                 f'JOIN _pseudonyms_{i} p ON p.raw = t."{col}"')
     return rows
-
-
-# --- quarantine --------------------------------------------------------------------------------------------
-
-
-def quarantine(settings: Settings, path: Path, source: Source, outcome: FileOutcome,
-               violations: list[Violation] | None = None) -> Path:
-    """Copy the rejected file to quarantine/ with a readable report beside it; returns the report's path."""
-    folder = settings.quarantine_dir
-    folder.mkdir(parents=True, exist_ok=True)
-    stamp = dt.datetime.now().strftime("%Y%m%dT%H%M%S")
-    copy = folder / f"{stamp}_{source.name}_{path.name}"
-    shutil.copy2(path, copy)
-    report = copy.with_name(copy.name + ".report.md")
-    lines = [
-        f"# Rejected: {outcome.file}",
-        "",
-        f"- source: {source.name} ({source.spec.landing_subdir})",
-        f"- file SHA-256: {outcome.sha256}",
-        f"- rejected at: {dt.datetime.now().isoformat(timespec='seconds')}",
-        f"- copy of the file: {copy.name}",
-        "",
-        "The whole file was rejected: none of its rows was loaded and everything published before stays as it was.",
-        "Correct the file and drop the corrected version into the landing zone; the next run loads it.",
-        "",
-        "## Problems",
-        "",
-        outcome.message,
-    ]
-    if violations:
-        lines += ["", "| row | column | rule | value |", "|---|---|---|---|"]
-        for v in violations:
-            value = "" if v.value is None else str(v.value).replace("|", "\\|")[:200]
-            lines.append(f"| {v.row if v.row is not None else ''} | {v.column} | {v.rule} | {value} |")
-    if outcome.suite:
-        lines += ["", "## Expectation suite", "", *outcome.suite]
-    report.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    (report.with_suffix(".json")).write_text(json.dumps({
-        "file": outcome.file, "sha256": outcome.sha256, "source": source.name, "message": outcome.message,
-        "violations": [v.__dict__ for v in (violations or [])], "suite": outcome.suite}, indent=2, default=str),
-        encoding="utf-8")
-    return report
 
 
 # --- step 2: load ------------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from assets.common.settings import ConfigurationError, Settings
+from assets.common.settings import ConfigurationError, LandingLimits, Settings
 from assets.common.warehouse import connect
 from assets.ingest import duo, participation, students
 from assets.ingest.engine import load, load_stamp, scan
@@ -29,7 +29,7 @@ def hmac_of(number: str) -> str:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path, pseudonym_key=KEY)
+    return Settings(data_dir=tmp_path, pseudonym_key=KEY, landing=LandingLimits(settle_seconds=0))
 
 
 def write(settings: Settings, rel: str, text: str, mtime: int | None = None, encoding: str = "utf-8") -> Path:
@@ -159,8 +159,9 @@ def test_bad_file_rejected_whole_quarantined_and_alerted(settings):
     assert rejected.file == "participation/hours/bad.csv"
     assert "hours: outside the allowed range -24 … 24 (1 row; rows 4)" in rejected.message
     assert rows(settings, "SELECT count(*) FROM raw.participation_hours WHERE record_id IN ('h8', 'h9')") == [(0,)]
+    sha = hashlib.sha256((settings.landing_dir / "participation/hours/bad.csv").read_bytes()).hexdigest()
     copies = sorted(p.name for p in settings.quarantine_dir.iterdir())
-    assert any(n.endswith("_participation_hours_bad.csv") for n in copies)
+    assert any(n.endswith(f"_participation_hours_{sha[:4]}-{sha[4:8]}_bad.csv") for n in copies)
     report = next(settings.quarantine_dir.glob("*.report.md")).read_text()
     assert "| 4 | hours | outside the allowed range -24 … 24 | 25 |" in report
     [(kind, file, message)] = rows(settings, "SELECT kind, file, message FROM ops.alerts")
@@ -188,7 +189,7 @@ def test_reports_mask_student_numbers(settings):
 
 
 def test_no_key_refuses_to_load(tmp_path):
-    settings = Settings(data_dir=tmp_path, pseudonym_key=None)
+    settings = Settings(data_dir=tmp_path, pseudonym_key=None, landing=LandingLimits(settle_seconds=0))
     with connect(settings.warehouse_path) as con, pytest.raises(ConfigurationError, match="WB_PSEUDONYM_KEY"):
         scan(participation.HOURS, settings, con)
 

@@ -28,7 +28,7 @@ import pytest
 
 from assets.common.pg_copy import copy_table, pg_type
 from assets.common.postgres_raw import copy_raw_schema
-from assets.common.settings import DBT_PROJECT_DIR, PROJECT_ROOT, Settings
+from assets.common.settings import DBT_PROJECT_DIR, PROJECT_ROOT, LandingLimits, Settings
 from assets.common.warehouse import connect
 from assets.ingest import duo, participation, students, survey
 from assets.ingest.engine import load, scan
@@ -61,7 +61,7 @@ def _results(work_dir: Path) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory, pg_database):
     tmp = tmp_path_factory.mktemp("pg")
-    settings = Settings(data_dir=tmp / "data", pseudonym_key=KEY)
+    settings = Settings(data_dir=tmp / "data", pseudonym_key=KEY, landing=LandingLimits(settle_seconds=0))
     build_landing(settings.landing_dir)
     with connect(settings.warehouse_path) as con:
         for source in SOURCES:

@@ -106,7 +106,8 @@ CORPUS: list[Bad] = [
     Bad("latin1_bytes", participation.HOURS, "participation/hours/latin1.csv",
         text(HOURS_HEADER + "h1,612345,34116,Den Haag,2023-01-02,5\nh2,700001,34116,Zoëterwoude,2023-01-03,4\n",
              "latin-1"),
-        "the file is not valid UTF-8 (byte 0xeb on line 3); export it as 'CSV UTF-8' (Excel: Save as > CSV UTF-8)",
+        "the file is not UTF-8 (byte 0xeb on line 3): probably Windows-1252 ('CSV (comma delimited)' in Excel); "
+        "export it as 'CSV UTF-8' (Excel: Save as > CSV UTF-8)",
         ["| 3 | (file) |"], ("612345", "700001")),
     Bad("xlsx_serial_dates", participation.HOURS, "participation/hours/serial_dates.xlsx", xlsx_serial_dates,
         "work_date: not a date (YYYY-MM-DD or DD-MM-YYYY) (2 rows; rows 2, 3)",

@@ -93,3 +93,18 @@ def test_deduplicated_alerts_are_recorded_and_mailed_once(tmp_path, smtp_server)
         with pytest.raises(ValueError):
             raise_one(con, settings, dedupe_on=("action",))
     assert len(smtp_server.messages) == 2
+
+
+def test_every_text_of_an_alert_is_masked_whoever_raises_it(tmp_path, smtp_server):
+    settings = settings_for(tmp_path, smtp_server)
+    with connect(settings.warehouse_path) as con:
+        raise_one(con, settings, subject="Bestand afgewezen: uren_0612345.csv\x1b[2J",
+                  message="kolommen: h1, 612345, 34116\nregel 2", action="Bel 0201234567.",
+                  file="participation/hours/uren_0612345.csv\x1b[2J")
+        [row] = con.execute("SELECT subject, message, action, file FROM ops.alerts").fetchall()
+    assert row == ("Bestand afgewezen: uren_*****45.csv\\x1b[2J", "kolommen: h1, ****45, 34116\nregel 2",
+                   "Bel ********67.", "participation/hours/uren_*****45.csv\\x1b[2J")
+    [msg] = smtp_server.messages
+    assert msg["Subject"] == row[0]
+    body = msg.get_content()
+    assert "kolommen: h1, ****45, 34116" in body and "612345" not in body and "\x1b" not in body

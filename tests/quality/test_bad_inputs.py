@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from assets.common.settings import Settings
+from assets.common.settings import LandingLimits, Settings
 from assets.common.warehouse import connect
 from assets.ingest import participation
 from assets.ingest.engine import load, scan
@@ -19,7 +19,7 @@ from quality_corpus import CORPUS, HOSTILE_TEXT, KEY, TODAY, Bad, hostile_text_f
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "data", pseudonym_key=KEY)
+    return Settings(data_dir=tmp_path / "data", pseudonym_key=KEY, landing=LandingLimits(settle_seconds=0))
 
 
 def drop(settings: Settings, bad: Bad) -> Path:
@@ -60,7 +60,8 @@ def test_bad_file_is_rejected_whole_quarantined_and_alerted(settings: Settings, 
 
     # quarantine: an exact copy and a readable report beside it
     quarantined = sorted(settings.quarantine_dir.iterdir())
-    copy = next(p for p in quarantined if p.name.endswith(f"_{bad.source.name}_{path.name}"))
+    digest = sha(path)
+    copy = next(p for p in quarantined if p.name.endswith(f"_{bad.source.name}_{digest[:4]}-{digest[4:8]}_{path.name}"))
     assert sha(copy) == sha(path)
     report = next(p for p in quarantined if p.name.endswith(".report.md")).read_text(encoding="utf-8")
     assert report.startswith(f"# Rejected: {bad.rel}\n")

@@ -10,7 +10,7 @@ import duckdb
 import pytest
 
 from assets.common.landing_files import read_landing_file
-from assets.common.settings import Settings
+from assets.common.settings import LandingLimits, Settings
 from assets.common.warehouse import connect
 from assets.ingest import duo, participation, students, survey
 from assets.ingest.engine import scan
@@ -79,7 +79,7 @@ VALID = [
 
 @pytest.mark.parametrize("source,rel,content", VALID, ids=[v[0].name for v in VALID])
 def test_valid_files_pass_every_expectation(tmp_path, source, rel, content):
-    settings = Settings(data_dir=tmp_path, pseudonym_key=KEY)
+    settings = Settings(data_dir=tmp_path, pseudonym_key=KEY, landing=LandingLimits(settle_seconds=0))
     _write(settings.landing_dir / rel, content)
     with connect(settings.warehouse_path) as con:
         report = scan(source, settings, con, today=TODAY)
@@ -90,7 +90,7 @@ def test_the_real_duo_files_pass_their_suite(tmp_path, monkeypatch):
     """Both DUO layouts as published (the wide layout turns one row into one per year: rows pair up by rowid)."""
     import expectations.validate
 
-    settings = Settings(data_dir=tmp_path, pseudonym_key=KEY)
+    settings = Settings(data_dir=tmp_path, pseudonym_key=KEY, landing=LandingLimits(settle_seconds=0))
     outcomes: list[SuiteOutcome] = []
     monkeypatch.setattr(expectations.validate, "run_suite",
                         lambda *a, **kw: outcomes.append(run_suite(*a, **kw)) or outcomes[-1])
@@ -172,7 +172,7 @@ def test_qualtrics_header_rows_do_not_shift_rows(tmp_path):
     """Qualtrics' two extra header rows are dropped by the reader: rows keep their spreadsheet numbers."""
     import csv
 
-    settings = Settings(data_dir=tmp_path, pseudonym_key=KEY)
+    settings = Settings(data_dir=tmp_path, pseudonym_key=KEY, landing=LandingLimits(settle_seconds=0))
     path = settings.landing_dir / "survey/swm_2024_qualtrics.csv"
     path.parent.mkdir(parents=True)
     with path.open("w", newline="", encoding="utf-8") as fh:
@@ -196,7 +196,7 @@ def test_small_files_are_validated_together_with_keys_unique_per_file(tmp_path, 
     wins at load), the file's number is part of the key in the batch."""
     import expectations.suites
 
-    settings = Settings(data_dir=tmp_path, pseudonym_key=KEY)
+    settings = Settings(data_dir=tmp_path, pseudonym_key=KEY, landing=LandingLimits(settle_seconds=0))
     for month, ids in (("01", ("h1", "h2")), ("02", ("h1", "h3")), ("03", ("h4",))):
         _write(settings.landing_dir / f"participation/hours/uren_2023-{month}.csv",
                HOURS_HEADER + "".join(f"{i},612345,34116,Delft,2023-{month}-02,2\n" for i in ids))
