@@ -1,5 +1,6 @@
-"""`wellbeing` – the command of the warehouse contract: `demo-data` and `materialize` (and `disclose`, the step
-between dbt's models and marts on dbt's PostgreSQL target)."""
+"""`wellbeing` – the command of the warehouse contract: `demo-data` and `materialize`, `rekey` (a deliberate
+change of the pseudonymisation key), and `disclose` (the step between dbt's models and marts on dbt's PostgreSQL
+target)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from assets.common.settings import ConfigurationError, Settings
+from assets.common.settings import DEMO_PSEUDONYM_KEY, ConfigurationError, Settings
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -27,6 +28,12 @@ def main(argv: list[str] | None = None) -> int:
     mat.add_argument("--full", action="store_true",
                      help="rebuild every model and export, not only what depends on the raw tables that changed")
 
+    rekey = sub.add_parser(
+        "rekey", help="change the pseudonymisation key on purpose: load the whole landing zone again under the "
+                      "new WB_PSEUDONYM_KEY and rebuild everything (docs/operations-runs.md)")
+    rekey.add_argument("--accept-missing", action="store_true",
+                       help="re-key although loaded files are no longer in the landing zone (their rows are lost)")
+
     sub.add_parser(
         "disclose", help="dbt's PostgreSQL target (no Python models): decide disclosure control (docs/disclosure.md) "
                          "after `dbt build --target postgres --select +tag:disclosure_cells`, before the rest")
@@ -37,6 +44,8 @@ def main(argv: list[str] | None = None) -> int:
             return _demo_data(args)
         if args.command == "disclose":
             return _disclose()
+        if args.command == "rekey":
+            return _rekey(args.accept_missing)
         return materialize(full=args.full)
     except ConfigurationError as exc:
         print(f"wellbeing: {exc}", file=sys.stderr)
@@ -72,12 +81,26 @@ def _disclose() -> int:
     return 0
 
 
+def _rekey(accept_missing: bool) -> int:
+    from orchestration.rekey import reset_for_new_key
+
+    settings = Settings.from_env()
+    if not reset_for_new_key(settings, accept_missing=accept_missing):
+        return 0
+    return materialize(settings, full=True)
+
+
 def materialize(settings: Settings | None = None, out=print, full: bool = False) -> int:
     """Every asset for every partition the landing zone holds, checks included. 0 only when all is well."""
+    from assets.common.key_guard import guard_key
+    from assets.common.warehouse import connect
     from orchestration.runner import run_everything
 
     settings = settings or Settings.from_env()
-    settings.require_key()
+    with connect(settings.warehouse_path) as con:  # before any run: a weak or another key loads nothing
+        key = guard_key(con, settings)
+    if settings.demo and key == DEMO_PSEUDONYM_KEY:
+        print("Using the public DEMO pseudonymisation key (WB_DEMO=1): never for real data.", file=sys.stderr)
     os.environ.setdefault("DAGSTER_HOME", str(settings.data_dir / "dagster_home"))
     home = Path(os.environ["DAGSTER_HOME"])
     home.mkdir(parents=True, exist_ok=True)

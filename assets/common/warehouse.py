@@ -89,6 +89,9 @@ OPS_DDL = [
         started_at TIMESTAMP NOT NULL, run_id VARCHAR NOT NULL, full_refresh BOOLEAN NOT NULL,
         finished BOOLEAN NOT NULL,        -- every incremental model of the build was built
         state VARCHAR NOT NULL)           -- JSON: what the build started from (orchestration/build_plan.py)""",
+    """CREATE TABLE IF NOT EXISTS ops.pseudonym_key (
+        fingerprint VARCHAR NOT NULL,     -- of the key the pseudonyms were made with (assets/common/key_guard.py)
+        recorded_at TIMESTAMP NOT NULL DEFAULT current_timestamp)""",
     """CREATE TABLE IF NOT EXISTS ops.check_results (
         checked_at TIMESTAMP NOT NULL DEFAULT current_timestamp, asset VARCHAR NOT NULL,
         check_name VARCHAR NOT NULL, passed BOOLEAN NOT NULL, severity VARCHAR, details VARCHAR,
