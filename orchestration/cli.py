@@ -107,7 +107,10 @@ def materialize(settings: Settings | None = None, out=print, full: bool = False)
     if not (home / "dagster.yaml").exists():  # nothing here reaches the internet, usage statistics neither
         (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
     started = time.monotonic()
-    problems = run_everything(settings, out=out, full=full)
+    try:
+        problems = run_everything(settings, out=out, full=full)
+    except Exception as exc:  # outside any step (e.g. Dagster's run history on a full disk): no hook alerted
+        problems = [alert_crash(settings, exc)]
     elapsed = time.monotonic() - started
     if problems:
         print(f"\nwellbeing materialize FAILED after {elapsed:.1f} s:", file=sys.stderr)
@@ -116,6 +119,25 @@ def materialize(settings: Settings | None = None, out=print, full: bool = False)
         return 1
     out(f"\nwellbeing materialize succeeded in {elapsed:.1f} s. Warehouse: {settings.warehouse_path}")
     return 0
+
+
+def alert_crash(settings: Settings, exc: Exception) -> str:
+    """Record (and mail) an alert for a failure outside the runs' steps; the sentence to show. Only the error's
+    type and first line are kept: no traceback, nor the SQL parameters some storage errors carry."""
+    from assets.common.alerts import record_alert
+    from assets.common.warehouse import connect
+
+    first = (str(exc).strip().splitlines() or [""])[0][:300]
+    problem = f"the run stopped outside its steps: {type(exc).__name__}: {first}".rstrip(": ")
+    try:
+        with connect(settings.warehouse_path) as con:
+            record_alert(con, severity="error", kind="run_failure", subject="wellbeing materialize mislukt",
+                         message=problem, settings=settings,
+                         action="Controleer de schijfruimte en de opslag van Dagster (DAGSTER_HOME), en start "
+                                "`wellbeing materialize` opnieuw; de vorige exports zijn ongewijzigd.")
+    except Exception as alert_exc:  # the warehouse on the same full disk: the terminal is all that is left
+        problem += f" (the alert could not be recorded either: {type(alert_exc).__name__})"
+    return problem
 
 
 def console_main() -> None:
