@@ -39,6 +39,13 @@ def duckdb_memory_limit(environ: dict[str, str] | None = None) -> str:
     return value
 
 
+def data_group(environ: dict[str, str] | None = None) -> str | None:
+    """`WB_DATA_GROUP`: the group that may read the warehouse and restricted exports besides their owner (unset:
+    the owner only; assets/common/private.py)."""
+    env = os.environ if environ is None else environ
+    return env.get("WB_DATA_GROUP", "").strip() or None
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path
@@ -53,7 +60,6 @@ class Settings:
     serving_reader: str | None = None
     column_mappings: dict[str, dict[str, str]] = field(default_factory=dict)
     demo: bool = False
-    data_group: str | None = None
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
@@ -78,7 +84,6 @@ class Settings:
             serving_dsn=env.get("WB_SERVING_DSN") or None,
             serving_reader=env.get("WB_SERVING_READER") or None,
             demo=demo,
-            data_group=env.get("WB_DATA_GROUP") or None,
         )
 
     # Layout of $WB_DATA_DIR (landing and warehouse contracts).
