@@ -23,6 +23,7 @@ from orchestration.jobs import BUILD_SELECTION
 from orchestration.run_history import fast_run_history
 from orchestration.stale_runs import fail_abandoned_runs, process_tags
 from assets.exports.assets import GROUP as EXPORTS_GROUP
+from assets.exports.sets import remove_abandoned
 from orchestration.partitions import quarter_partition_key, quarter_partitions, survey_year_partitions
 from orchestration.tags import FULL_REFRESH_TAG, RANGE_END, RANGE_START, TRIGGER_TAG
 
@@ -32,6 +33,7 @@ def run_everything(settings: Settings, out: Callable[[str], None] = print, full:
     """`full`: rebuild every model and export, whatever changed (orchestration/build_plan.py)."""
     from orchestration.definitions import defs  # builds dbt's manifest first when it is stale
 
+    remove_abandoned(settings.exports_dir)  # what a failed or killed run left of its exports
     with fast_run_history(DagsterInstance.get()) as instance:
         fail_abandoned_runs(instance, out)
         return _run_everything(defs, instance, settings, out, full)
