@@ -92,13 +92,21 @@ def _rekey(accept_missing: bool) -> int:
 
 def materialize(settings: Settings | None = None, out=print, full: bool = False) -> int:
     """Every asset for every partition the landing zone holds, checks included. 0 only when all is well."""
+    import duckdb
+
     from assets.common.key_guard import guard_key
+    from assets.common.resource import is_lock_error
     from assets.common.warehouse import connect
     from orchestration.runner import run_everything
 
     settings = settings or Settings.from_env()
-    with connect(settings.warehouse_path) as con:  # before any run: a weak or another key loads nothing
-        key = guard_key(con, settings)
+    try:
+        with connect(settings.warehouse_path) as con:  # before any run: a weak or another key loads nothing
+            key = guard_key(con, settings)
+    except duckdb.IOException as exc:
+        if not is_lock_error(exc):
+            raise
+        key = settings.require_key()  # the warehouse is busy: the steps wait for it and compare the key then
     if settings.demo and key == DEMO_PSEUDONYM_KEY:
         print("Using the public DEMO pseudonymisation key (WB_DEMO=1): never for real data.", file=sys.stderr)
     os.environ.setdefault("DAGSTER_HOME", str(settings.data_dir / "dagster_home"))
