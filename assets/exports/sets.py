@@ -106,15 +106,15 @@ def publish(settings: Settings, run_id: str) -> dict | None:
 
 
 def _ensure_links(exports: Path) -> None:
-    """The fixed links `exports/<part> -> current/<part>`; a folder of the layout before sets moves aside (into
-    .sets, removed with the abandoned sets)."""
-    for name in PARTS:
+    """The fixed links `exports/<part> -> current/<part>`. A folder in the place of a link (the layout before
+    sets, or a copy of the data folder that followed the links) moves aside into .sets, removed with the
+    abandoned sets."""
+    for name in (CURRENT, *PARTS):
         link = exports / name
-        if link.is_symlink():
-            continue
-        if link.exists():
-            os.rename(link, exports / SETS / f".before-sets-{name}-{uuid.uuid4().hex[:8]}")
-        os.symlink(f"{CURRENT}/{name}", link)
+        if link.exists() and not link.is_symlink():
+            os.rename(link, exports / SETS / f".not-a-link-{name}-{uuid.uuid4().hex[:8]}")
+        if name != CURRENT and not link.is_symlink():
+            os.symlink(f"{CURRENT}/{name}", link)
 
 
 def remove_abandoned(exports: Path) -> list[Path]:

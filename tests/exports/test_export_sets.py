@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -77,6 +78,19 @@ def test_the_layout_before_sets_is_taken_over(tmp_path):
     assert not list(exports.rglob("*.tmp"))
 
 
+def test_a_copy_of_the_data_folder_that_followed_the_links_publishes_again(tmp_path):
+    settings = _settings(tmp_path)
+    _write(settings, "run-1", "bi", {"a.csv": "a1"})
+    sets.publish(settings, "run-1")
+    copy = Settings(data_dir=tmp_path / "copy", pseudonym_key=KEY)
+    shutil.copytree(settings.data_dir, copy.data_dir)  # as `cp -r` or a backup tool does: folders, no links
+    assert not (copy.exports_dir / "current").is_symlink()
+    _write(copy, "run-2", "charts", {"c.png": "c2"})
+    sets.publish(copy, "run-2")
+    assert _seen(copy.exports_dir) == {"bi/a.csv": "a1", "charts/c.png": "c2"}
+    assert sorted(p.name for p in (copy.exports_dir / ".sets").iterdir()) == ["run-2"]
+
+
 def test_restricted_exports_are_the_owners_only(tmp_path, monkeypatch):
     monkeypatch.delenv("WB_DATA_GROUP", raising=False)
     settings = _settings(tmp_path)
@@ -105,8 +119,6 @@ def _half_made_set(exports: Path) -> Path | None:
 
 
 def test_kill_9_while_exporting_leaves_the_previous_set_and_the_next_run_publishes(built, tmp_path):
-    import shutil
-
     data_dir = tmp_path / "data"
     shutil.copytree(built, data_dir, symlinks=True)
     exports = data_dir / "exports"
