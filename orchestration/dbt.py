@@ -39,7 +39,8 @@ def ensure_manifest() -> None:
     sources = dbt_project_files()
     if manifest.exists() and manifest.stat().st_mtime >= max(p.stat().st_mtime for p in sources):
         return
-    env = {**os.environ, "WB_WAREHOUSE_PATH": os.environ.get("WB_WAREHOUSE_PATH", str(manifest.parent / "parse.duckdb"))}
+    env = {**os.environ, **child_env(),
+           "WB_WAREHOUSE_PATH": os.environ.get("WB_WAREHOUSE_PATH", str(manifest.parent / "parse.duckdb"))}
     subprocess.run(dbt_parse_command(manifest.parent), check=True, env=env)
 
 

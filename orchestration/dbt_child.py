@@ -31,9 +31,21 @@ def end_with_parent() -> None:
     libc = ctypes.CDLL(None, use_errno=True)
     if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
         raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
-    parent = os.environ.get(PARENT_ENV)
-    if parent and os.getppid() != int(parent):  # ended between our start and the prctl: nobody waits for dbt
+    parent = os.environ.get(PARENT_ENV, "")
+    if parent.isdigit() and os.getppid() != int(parent) and not _alive(int(parent)):
+        # it ended between our start and the prctl: nobody waits for dbt (a value inherited from an ancestor
+        # that still runs is not our parent's, and says nothing)
         sys.exit(f"wellbeing-dbt: the process that started dbt ({parent}) has ended; dbt not started")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    return True
 
 
 def main() -> None:
