@@ -14,6 +14,8 @@ and the asset `exports/published`, downstream of every file export, writes the s
 `current` (`publish`). A failed or killed run switches nothing: readers keep the complete previous set, and the
 half-made set is removed when the next run's exports start (`remove_abandoned`), with any temporary file in it.
 The previous set is kept besides the current one, so a reader that resolved `current` before a switch reads on.
+A set being made is locked by the process making it (`flock` on `.sets/<run id>.lock`, released when the process
+ends however it ends), so a second run starting meanwhile leaves it alone.
 
 Readers: a Linux server's symlinks are followed by Samba (Windows file shares, Power BI) and NFS; the links
 are relative, so the data folder may move. The set a reader sees is complete when it resolves `exports/current`
@@ -23,6 +25,7 @@ once (`MANIFEST.json` lists its files). Windows as the server is not supported (
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import json
 import os
 import shutil
@@ -35,6 +38,48 @@ from assets.common.settings import Settings, data_group
 SETS, CURRENT, MANIFEST, STATE = ".sets", "current", "MANIFEST.json", ".state"
 PARTS = ("bi", "charts", "docs", "restricted")
 PRIVATE_PARTS = ("restricted",)  # individual data: owner only (assets/common/private.py)
+
+
+#: lock file -> its descriptor, for the sets this process is making (held until published, or the process ends)
+_held: dict[Path, int] = {}
+
+
+def _lock_path(exports: Path, run_id: str) -> Path:
+    return exports / SETS / f"{run_id}.lock"
+
+
+def _hold(exports: Path, run_id: str) -> None:
+    path = _lock_path(exports, run_id)
+    if path not in _held:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        _held[path] = fd
+
+
+def _release(exports: Path, run_id: str) -> None:
+    path = _lock_path(exports, run_id)
+    fd = _held.pop(path, None)
+    if fd is not None:
+        path.unlink(missing_ok=True)
+        os.close(fd)
+
+
+def _in_use(exports: Path, run_id: str) -> bool:
+    """Whether a live process is making the set of `run_id` (holds its lock)."""
+    path = _lock_path(exports, run_id)
+    if path in _held:
+        return True
+    try:
+        fd = os.open(path, os.O_RDWR)
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+    return False
 
 
 def published(exports: Path) -> Path | None:
@@ -50,6 +95,7 @@ def staging(settings: Settings, run_id: str) -> Path:
     if path.is_dir():
         return path
     remove_abandoned(exports)
+    _hold(exports, run_id)
     tmp = exports / SETS / f".{run_id}.{uuid.uuid4().hex[:8]}.tmp"
     source = published(exports) or exports  # before the first set: the folders of the layout before sets
     for name in (*PARTS, STATE):
@@ -101,6 +147,7 @@ def publish(settings: Settings, run_id: str) -> dict | None:
     link = exports / f".{CURRENT}.{uuid.uuid4().hex[:8]}.tmp"
     os.symlink(f"{SETS}/{run_id}", link)
     os.replace(link, exports / CURRENT)  # the switch
+    _release(exports, run_id)
     _prune(exports, keep=previous)
     return manifest
 
@@ -123,14 +170,22 @@ def remove_abandoned(exports: Path) -> list[Path]:
     folder = exports / SETS
     folder.mkdir(parents=True, exist_ok=True)
     current = published(exports)
-    abandoned = [p for p in folder.iterdir() if p.resolve() != current and not (p / MANIFEST).is_file()]
+    abandoned = [p for p in folder.iterdir() if p.resolve() != current and not (p / MANIFEST).is_file()
+                 and not _in_use(exports, _run_of(p))]
     return _remove([*abandoned, *exports.glob(f".{CURRENT}.*.tmp")])
+
+
+def _run_of(entry: Path) -> str:
+    """The run id a set, its lock or its temporary folder belongs to (`.<run id>.<random>.tmp`)."""
+    name = entry.name.removesuffix(".lock")
+    return name[1:].split(".")[0] if name.endswith(".tmp") else name
 
 
 def _prune(exports: Path, keep: Path | None) -> list[Path]:
     """Remove every set but the published one and `keep` (the one published before it)."""
     kept = {p for p in (published(exports), keep) if p is not None}
-    return _remove([p for p in (exports / SETS).iterdir() if p.resolve() not in kept])
+    return _remove([p for p in (exports / SETS).iterdir()
+                    if p.resolve() not in kept and not _in_use(exports, _run_of(p))])
 
 
 def _remove(paths: list[Path]) -> list[Path]:

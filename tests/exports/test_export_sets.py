@@ -29,6 +29,19 @@ def _write(settings: Settings, run_id: str, part: str, files: dict[str, str], pr
             publication.temp(name).write_text(text)
 
 
+def _write_elsewhere(settings: Settings, run_id: str, part: str, files: dict[str, str]) -> subprocess.Popen:
+    """`_write` in another process, which then waits for its stdin to close (and ends, or is killed)."""
+    script = ("import sys; from pathlib import Path; from assets.common.settings import Settings; "
+              "from assets.exports import sets; from assets.exports.publish import Publication; "
+              f"s = Settings(data_dir=Path({str(settings.data_dir)!r})); "
+              f"pub = Publication(sets.part(s, {run_id!r}, {part!r}), prune=['*.csv']); pub.__enter__(); "
+              f"[pub.temp(n).write_text(t) for n, t in {files!r}.items()]; pub.commit(); "
+              "print('made', flush=True); sys.stdin.read()")
+    other = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert other.stdout.readline().strip() == "made"
+    return other
+
+
 def _seen(exports: Path) -> dict[str, str]:
     """What a reader sees through the documented paths: exports/<part>/<file> -> content."""
     return {f"{part}/{p.name}": p.read_text() for part in sets.PARTS if (exports / part).is_dir()
@@ -47,22 +60,44 @@ def test_a_set_appears_whole_at_the_switch_and_a_failed_run_leaves_the_previous_
     assert _seen(exports) == {"bi/a.csv": "a1", "bi/a.parquet": "pa1", "charts/c.png": "c1"}
     assert json.loads((exports / "current" / "MANIFEST.json").read_text())["run_id"] == "run-1"
 
-    # run 2: its set starts as hard links to run 1's files; it replaces the CSV, then fails before the switch
-    _write(settings, "run-2", "bi", {"a.csv": "a2"}, prune=["*.csv"])
+    # run 2 (another process): its set starts as hard links to run 1's files; it replaces the CSV, then is
+    # killed before the switch
+    run_2 = _write_elsewhere(settings, "run-2", "bi", {"a.csv": "a2"})
     staged = exports / ".sets" / "run-2"
     assert (staged / "bi" / "a.parquet").stat().st_ino == (exports / "bi" / "a.parquet").stat().st_ino
     assert (staged / "bi" / "a.csv").read_text() == "a2"
     assert _seen(exports) == {"bi/a.csv": "a1", "bi/a.parquet": "pa1", "charts/c.png": "c1"}  # not a2 with pa1
+    run_2.kill()
+    run_2.wait()
 
     # run 3 starts: run 2's half set goes; its charts are new, everything else stands as run 1 made it
     _write(settings, "run-3", "charts", {"c.png": "c3"})
-    assert sorted(p.name for p in (exports / ".sets").iterdir()) == ["run-1", "run-3"]
+    assert sorted(p.name for p in (exports / ".sets").iterdir()) == ["run-1", "run-3", "run-3.lock"]
     sets.publish(settings, "run-3")
     assert _seen(exports) == {"bi/a.csv": "a1", "bi/a.parquet": "pa1", "charts/c.png": "c3"}
     _write(settings, "run-4", "bi", {"a.csv": "a4"})
     sets.publish(settings, "run-4")
     assert sorted(p.name for p in (exports / ".sets").iterdir()) == ["run-3", "run-4"]  # current and previous
     assert sorted(p.name for p in exports.iterdir()) == [".sets", "bi", "charts", "current", "docs", "restricted"]
+
+
+def test_a_set_another_live_process_is_making_is_left_alone(tmp_path):
+    settings = _settings(tmp_path)
+    _write(settings, "run-1", "bi", {"a.csv": "a1"})
+    sets.publish(settings, "run-1")
+    other = _write_elsewhere(settings, "run-live", "bi", {"b.csv": "b"})
+    try:
+        _write(settings, "run-2", "charts", {"c.png": "c2"})  # starts a set: removes abandoned ones only
+        sets.publish(settings, "run-2")
+        assert (settings.exports_dir / ".sets" / "run-live" / "bi" / "b.csv").read_text() == "b"
+    finally:
+        other.kill()  # killed: its lock goes with it
+        other.wait()
+    _write(settings, "run-3", "charts", {"c.png": "c3"})
+    assert sorted(p.name for p in (settings.exports_dir / ".sets").iterdir()) == ["run-1", "run-2", "run-3",
+                                                                                 "run-3.lock"]
+    sets.publish(settings, "run-3")
+    assert sorted(p.name for p in (settings.exports_dir / ".sets").iterdir()) == ["run-2", "run-3"]
 
 
 def test_the_layout_before_sets_is_taken_over(tmp_path):
