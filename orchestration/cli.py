@@ -135,12 +135,12 @@ def alert_crash(settings: Settings, exc: Exception) -> str:
     from assets.common.alerts import record_alert
     from assets.common.warehouse import connect
 
-    first = (str(exc).strip().splitlines() or [""])[0][:300]
-    problem = f"the run stopped outside its steps: {type(exc).__name__}: {first}".rstrip(": ")
+    error = f"{type(exc).__name__}: {(str(exc).strip().splitlines() or [''])[0][:300]}".rstrip(": ")
+    problem = f"the run stopped outside its steps: {error}"
     try:
         with connect(settings.warehouse_path) as con:
             record_alert(con, severity="error", kind="run_failure", subject="wellbeing materialize mislukt",
-                         message=problem, settings=settings,
+                         message=f"De run stopte buiten zijn stappen: {error}", settings=settings,
                          action="Controleer de schijfruimte en de opslag van Dagster (DAGSTER_HOME), en start "
                                 "`wellbeing materialize` opnieuw; de vorige exports zijn ongewijzigd.")
     except Exception as alert_exc:  # the warehouse on the same full disk: the terminal is all that is left
