@@ -39,7 +39,8 @@ manifest: $(STAMP)
 
 # The demo opt-in (WB_DEMO=1): the public demo key (assets/common/settings.py) for the demo data, never real data.
 demo: install
-	@echo "make demo: demo data, pseudonymised with the public DEMO key (WB_DEMO=1); never use it for real data."
+	@if [ -z "$$WB_PSEUDONYM_KEY" ]; then \
+	  echo "make demo: demo data, pseudonymised with the public DEMO key (WB_DEMO=1); never use it for real data."; fi
 	WB_DEMO=1 $(BIN)/wellbeing demo-data
 	WB_DEMO=1 $(BIN)/wellbeing materialize
 	@$(BIN)/python -m orchestration.where
