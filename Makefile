@@ -3,7 +3,6 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-DEMO_KEY := demo-key-not-for-real-data
 export GX_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 
@@ -12,7 +11,7 @@ export DO_NOT_TRACK := 1
 help:
 	@echo "make demo   - install, generate demo data, materialise everything, show where the results are"
 	@echo "make test   - install and run the whole test suite"
-	@echo "make ui     - open the Dagster UI on http://127.0.0.1:3000 (after make demo)"
+	@echo "make ui     - open the Dagster UI on http://127.0.0.1:3000 (WB_PSEUDONYM_KEY, or DEMO=1 after make demo)"
 	@echo "make serve  - webserver + daemon on PostgreSQL (WB_DAGSTER_PG_URL), schedules and sensors running"
 
 $(BIN)/python:
@@ -38,10 +37,12 @@ manifest: $(STAMP)
 	cd dbt_project && WB_WAREHOUSE_PATH=$(CURDIR)/.venv/parse.duckdb ../$(BIN)/dbt parse --quiet \
 	  --profiles-dir . --target-path target
 
+# The demo opt-in (WB_DEMO=1): the public demo key (assets/common/settings.py) for the demo data, never real data.
 demo: install
-	@if [ -z "$$WB_PSEUDONYM_KEY" ]; then echo "Using the DEMO pseudonymisation key ($(DEMO_KEY)): never use it for real data."; fi
-	WB_PSEUDONYM_KEY=$${WB_PSEUDONYM_KEY:-$(DEMO_KEY)} $(BIN)/wellbeing demo-data
-	WB_PSEUDONYM_KEY=$${WB_PSEUDONYM_KEY:-$(DEMO_KEY)} $(BIN)/wellbeing materialize
+	@if [ -z "$$WB_PSEUDONYM_KEY" ]; then \
+	  echo "make demo: demo data, pseudonymised with the public DEMO key (WB_DEMO=1); never use it for real data."; fi
+	WB_DEMO=1 $(BIN)/wellbeing demo-data
+	WB_DEMO=1 $(BIN)/wellbeing materialize
 	@$(BIN)/python -m orchestration.where
 
 # Debian's chromium for the UI test (tests/operations/test_ui_browser.py): Playwright drives it and downloads no
@@ -55,14 +56,19 @@ $(CHROMIUM):
 test: install $(DUCKDB14) $(CHROMIUM)
 	$(BIN)/python -m pytest -n 2 --dist loadfile -q
 
+# ui and serve take the key from WB_PSEUDONYM_KEY; the demo's key only when asked: `make ui DEMO=1`.
+KEY_OR_DEMO = if [ "$(DEMO)" = 1 ]; then export WB_DEMO=1; \
+	  echo "DEMO=1: the public DEMO pseudonymisation key (WB_DEMO=1); never use it for real data."; \
+	elif [ -z "$$WB_PSEUDONYM_KEY" ]; then \
+	  echo "WB_PSEUDONYM_KEY is not set: set your key, or DEMO=1 for the demo data of make demo" >&2; exit 2; fi
+
 ui: install
-	DAGSTER_HOME=$${DAGSTER_HOME:-$(CURDIR)/data/dagster_home} WB_PSEUDONYM_KEY=$${WB_PSEUDONYM_KEY:-$(DEMO_KEY)} \
+	@$(KEY_OR_DEMO); DAGSTER_HOME=$${DAGSTER_HOME:-$(CURDIR)/data/dagster_home} \
 	  $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
 # A deployment: Dagster's storage on PostgreSQL, webserver and daemon (schedules, sensors, run queue).
 serve: $(STAMP)  # the definitions build dbt's manifest themselves when it is missing or stale
-	@if [ -z "$$WB_PSEUDONYM_KEY" ]; then echo "Using the DEMO pseudonymisation key ($(DEMO_KEY)): never use it for real data."; fi
-	WB_PSEUDONYM_KEY=$${WB_PSEUDONYM_KEY:-$(DEMO_KEY)} deploy/serve
+	@$(KEY_OR_DEMO); deploy/serve
 
 clean:
 	rm -rf data dbt_project/target dbt_project/logs

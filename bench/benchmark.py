@@ -72,7 +72,8 @@ def link_tree(src: Path, dst: Path, skip: set[Path] = frozenset()) -> int:
 
 def _env(data_dir: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("WB_", "DAGSTER_HOME"))}
-    env.update({"WB_DATA_DIR": str(data_dir), "WB_PSEUDONYM_KEY": KEY, "DAGSTER_HOME": str(data_dir / "dagster_home"),
+    # WB_DEMO=1: the benchmark's key is public, as the demo's is (assets/common/settings.py, require_key)
+    env.update({"WB_DATA_DIR": str(data_dir), "WB_PSEUDONYM_KEY": KEY, "WB_DEMO": "1", "DAGSTER_HOME": str(data_dir / "dagster_home"),
                 "GX_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1", "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"})
     return env
 

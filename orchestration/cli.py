@@ -1,5 +1,6 @@
-"""`wellbeing` – the command of the warehouse contract: `demo-data` and `materialize` (and `disclose`, the step
-between dbt's models and marts on dbt's PostgreSQL target)."""
+"""`wellbeing` – the command of the warehouse contract: `demo-data` and `materialize`, `rekey` (a deliberate
+change of the pseudonymisation key), and `disclose` (the step between dbt's models and marts on dbt's PostgreSQL
+target)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from assets.common.settings import ConfigurationError, Settings
+from assets.common.settings import DEMO_PSEUDONYM_KEY, ConfigurationError, Settings
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -27,6 +28,12 @@ def main(argv: list[str] | None = None) -> int:
     mat.add_argument("--full", action="store_true",
                      help="rebuild every model and export, not only what depends on the raw tables that changed")
 
+    rekey = sub.add_parser(
+        "rekey", help="change the pseudonymisation key on purpose: load the whole landing zone again under the "
+                      "new WB_PSEUDONYM_KEY and rebuild everything (docs/operations-runs.md)")
+    rekey.add_argument("--accept-missing", action="store_true",
+                       help="re-key although loaded files are no longer in the landing zone (their rows are lost)")
+
     sub.add_parser(
         "disclose", help="dbt's PostgreSQL target (no Python models): decide disclosure control (docs/disclosure.md) "
                          "after `dbt build --target postgres --select +tag:disclosure_cells`, before the rest")
@@ -37,6 +44,8 @@ def main(argv: list[str] | None = None) -> int:
             return _demo_data(args)
         if args.command == "disclose":
             return _disclose()
+        if args.command == "rekey":
+            return _rekey(args.accept_missing)
         return materialize(full=args.full)
     except ConfigurationError as exc:
         print(f"wellbeing: {exc}", file=sys.stderr)
@@ -72,19 +81,44 @@ def _disclose() -> int:
     return 0
 
 
+def _rekey(accept_missing: bool) -> int:
+    from orchestration.rekey import reset_for_new_key
+
+    settings = Settings.from_env()
+    if not reset_for_new_key(settings, accept_missing=accept_missing):
+        return 0
+    return materialize(settings, full=True)
+
+
 def materialize(settings: Settings | None = None, out=print, full: bool = False) -> int:
     """Every asset for every partition the landing zone holds, checks included. 0 only when all is well."""
+    import duckdb
+
+    from assets.common.key_guard import guard_key
+    from assets.common.resource import is_lock_error
+    from assets.common.warehouse import connect
     from orchestration.runner import run_everything
 
     settings = settings or Settings.from_env()
-    settings.require_key()
+    try:
+        with connect(settings.warehouse_path) as con:  # before any run: a weak or another key loads nothing
+            key = guard_key(con, settings)
+    except duckdb.IOException as exc:
+        if not is_lock_error(exc):
+            raise
+        key = settings.require_key()  # the warehouse is busy: the steps wait for it and compare the key then
+    if settings.demo and key == DEMO_PSEUDONYM_KEY:
+        print("Using the public DEMO pseudonymisation key (WB_DEMO=1): never for real data.", file=sys.stderr)
     os.environ.setdefault("DAGSTER_HOME", str(settings.data_dir / "dagster_home"))
     home = Path(os.environ["DAGSTER_HOME"])
     home.mkdir(parents=True, exist_ok=True)
     if not (home / "dagster.yaml").exists():  # nothing here reaches the internet, usage statistics neither
         (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
     started = time.monotonic()
-    problems = run_everything(settings, out=out, full=full)
+    try:
+        problems = run_everything(settings, out=out, full=full)
+    except Exception as exc:  # outside any step (e.g. Dagster's run history on a full disk): no hook alerted
+        problems = [alert_crash(settings, exc)]
     elapsed = time.monotonic() - started
     if problems:
         print(f"\nwellbeing materialize FAILED after {elapsed:.1f} s:", file=sys.stderr)
@@ -93,6 +127,25 @@ def materialize(settings: Settings | None = None, out=print, full: bool = False)
         return 1
     out(f"\nwellbeing materialize succeeded in {elapsed:.1f} s. Warehouse: {settings.warehouse_path}")
     return 0
+
+
+def alert_crash(settings: Settings, exc: Exception) -> str:
+    """Record (and mail) an alert for a failure outside the runs' steps; the sentence to show. Only the error's
+    type and first line are kept: no traceback, nor the SQL parameters some storage errors carry."""
+    from assets.common.alerts import record_alert
+    from assets.common.warehouse import connect
+
+    error = f"{type(exc).__name__}: {(str(exc).strip().splitlines() or [''])[0][:300]}".rstrip(": ")
+    problem = f"the run stopped outside its steps: {error}"
+    try:
+        with connect(settings.warehouse_path) as con:
+            record_alert(con, severity="error", kind="run_failure", subject="wellbeing materialize mislukt",
+                         message=f"De run stopte buiten zijn stappen: {error}", settings=settings,
+                         action="Controleer de schijfruimte en de opslag van Dagster (DAGSTER_HOME), en start "
+                                "`wellbeing materialize` opnieuw; de vorige exports zijn ongewijzigd.")
+    except Exception as alert_exc:  # the warehouse on the same full disk: the terminal is all that is left
+        problem += f" (the alert could not be recorded either: {type(alert_exc).__name__})"
+    return problem
 
 
 def console_main() -> None:

@@ -21,6 +21,7 @@ from assets.common.resource import WarehouseResource
 from assets.common.settings import DBT_PROJECT_DIR, Settings
 from assets.exports.dbt_docs import dbt_subprocess_env, partial_parse_path, save_partial_parse
 from assets.ingest.raw_assets import WRITER_POOL
+from orchestration.dbt_child import child_env
 from orchestration.tags import FULL_REFRESH_TAG
 
 #: what the pipeline's `dbt build` leaves out (see warehouse_dbt_models)
@@ -38,7 +39,8 @@ def ensure_manifest() -> None:
     sources = dbt_project_files()
     if manifest.exists() and manifest.stat().st_mtime >= max(p.stat().st_mtime for p in sources):
         return
-    env = {**os.environ, "WB_WAREHOUSE_PATH": os.environ.get("WB_WAREHOUSE_PATH", str(manifest.parent / "parse.duckdb"))}
+    env = {**os.environ, **child_env(),
+           "WB_WAREHOUSE_PATH": os.environ.get("WB_WAREHOUSE_PATH", str(manifest.parent / "parse.duckdb"))}
     subprocess.run(dbt_parse_command(manifest.parent), check=True, env=env)
 
 
@@ -54,11 +56,15 @@ def dbt_project_files() -> list[Path]:
     return files + [DBT_PROJECT_DIR / "dbt_project.yml", DBT_PROJECT_DIR / "profiles.yml"]
 
 
-#: dbt installed in this environment, beside its Python
+#: dbt installed in this environment, beside its Python, and the command that starts it ending with its parent
 VENV_DBT = Path(sys.executable).with_name("dbt")
+VENV_DBT_CHILD = Path(sys.executable).with_name("wellbeing-dbt")
 
 
 def _dbt_executable() -> str:
+    """`wellbeing-dbt` (orchestration/dbt_child.py: dbt dies with the process that started it), else dbt."""
+    if VENV_DBT_CHILD.exists() and VENV_DBT.exists():
+        return str(VENV_DBT_CHILD)
     return str(VENV_DBT) if VENV_DBT.exists() else "dbt"
 
 
@@ -103,7 +109,7 @@ def warehouse_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, wa
             state = build_plan.current_state(con, settings)
             full_refresh = full_refresh or build_plan.needs_full_refresh(con, state)
             build_plan.begin_incremental_build(con, state, run_id, full_refresh)
-    os.environ.update(settings.dbt_env())
+    os.environ.update({**settings.dbt_env(), **child_env()})  # dagster-dbt gives dbt this process's environment
     # dbt's parse of the last build on this warehouse, or of EarlyParse before its first (same profile): dbt
     # re-parses only what changed, if anything; the parse saved at install has another warehouse path in its
     # profile, so dbt would not use it.
@@ -239,7 +245,7 @@ class WarehouseDbtCliResource(DbtCliResource):
 
     @cached_property
     def _cli_version(self) -> version.Version:
-        if Path(self.dbt_executable) == VENV_DBT:
+        if Path(self.dbt_executable) in (VENV_DBT, VENV_DBT_CHILD):
             return version.parse(importlib.metadata.version("dbt-core"))
         return super()._cli_version
 

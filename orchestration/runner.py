@@ -22,7 +22,9 @@ from orchestration.build_plan import changed_raw_tables, current_state, last_sta
 from orchestration.dbt import EarlyParse
 from orchestration.jobs import BUILD_SELECTION
 from orchestration.run_history import fast_run_history
+from orchestration.stale_runs import fail_abandoned_runs, process_tags
 from assets.exports.assets import GROUP as EXPORTS_GROUP
+from assets.exports.sets import remove_abandoned
 from orchestration.partitions import quarter_partition_key, quarter_partitions, survey_year_partitions
 from orchestration.tags import FULL_REFRESH_TAG, RANGE_END, RANGE_START, TRIGGER_TAG
 
@@ -32,7 +34,9 @@ def run_everything(settings: Settings, out: Callable[[str], None] = print, full:
     """`full`: rebuild every model and export, whatever changed (orchestration/build_plan.py)."""
     from orchestration.definitions import defs  # builds dbt's manifest first when it is stale
 
+    remove_abandoned(settings.exports_dir)  # what a failed or killed run left of its exports
     with fast_run_history(DagsterInstance.get()) as instance:
+        fail_abandoned_runs(instance, out)
         return _run_everything(defs, instance, settings, out, full)
 
 
@@ -112,7 +116,7 @@ def _run(defs, job_name: str, instance: DagsterInstance, tags: dict[str, str],
     job = defs.resolve_job_def(job_name)
     # The full event log is in the Dagster instance (UI); the terminal shows warnings and our progress lines.
     level = os.environ.get("WB_LOG_LEVEL", "WARNING").upper()
-    tags = {**tags, TRIGGER_TAG: "materialize"}
+    tags = {**tags, TRIGGER_TAG: "materialize", **process_tags()}
     result = job.execute_in_process(instance=instance, tags=tags, raise_on_error=False, asset_selection=asset_selection,
                                     run_config={"loggers": {"console": {"config": {"log_level": level}}}})
     return (describe_failures(result.all_events) if not result.success else []), result.run_id

@@ -31,7 +31,8 @@ def main() -> None:
     if settings.warehouse_path.exists():
         print()
         print_wellbeing_sanity_table(settings.warehouse_path)
-    print("\nDagster UI: `make ui`, then open http://127.0.0.1:3000 (runs, assets, checks, charts).")
+    print("\nDagster UI: `make ui` (the demo data: `make ui DEMO=1`), then open http://127.0.0.1:3000 (runs, assets, "
+          "checks, charts).")
 
 
 if __name__ == "__main__":

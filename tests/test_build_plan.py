@@ -69,7 +69,7 @@ def test_new_hours_rebuild_participation_not_the_survey_staging():
     # every export, always: each finds out itself whether its inputs changed, and a deleted file comes back
     exports = {k for k in build_selection(defs, []) if k.path[0] == "exports"}
     assert {k.to_user_string() for k in build_selection(defs, [])} == {k.to_user_string() for k in exports}
-    assert AssetKey(["exports", "wellbeing_charts"]) in exports and len(exports) == 7
+    assert AssetKey(["exports", "wellbeing_charts"]) in exports and len(exports) == 8  # 6 files, published, serving
     assert exports <= set(build_selection(defs, ["participation_hours"]))
 
 

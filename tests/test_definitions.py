@@ -21,7 +21,7 @@ ASSETS = {
     "marts/dim_programme", "marts/wellbeing_indicators", "marts/wellbeing_by_participation",
     "restricted/student_feedback",
     "exports/bi_tables", "exports/bi_duckdb", "exports/restricted", "exports/dbt_docs",
-    "exports/participation_charts", "exports/wellbeing_charts", "exports/serving_postgres",
+    "exports/participation_charts", "exports/wellbeing_charts", "exports/serving_postgres", "exports/published",
 }
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 from dagster import ConfigurableResource, RetryRequested
 
+from assets.common.key_guard import guard_key
 from assets.common.settings import Settings
 from assets.common.warehouse import connect
 
@@ -43,12 +44,16 @@ class WarehouseResource(ConfigurableResource):
 
     @contextlib.contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """The warehouse; when another process holds its lock, Dagster retries the step (see LOCK_RETRIES)."""
+        """The warehouse; when another process holds its lock, Dagster retries the step (see LOCK_RETRIES).
+        With a pseudonymisation key set, it must be the warehouse's (key_guard.py), whoever started the run."""
+        settings = self.settings()
         with contextlib.ExitStack() as stack:
             try:
-                con = stack.enter_context(connect(self.settings().warehouse_path))
+                con = stack.enter_context(connect(settings.warehouse_path))
             except duckdb.IOException as exc:
                 if is_lock_error(exc):
                     raise RetryRequested(max_retries=LOCK_RETRIES, seconds_to_wait=self.lock_wait_s) from exc
                 raise
+            if settings.pseudonym_key is not None:
+                guard_key(con, settings)
             yield con

@@ -13,8 +13,11 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 
-#: The key `make demo` uses; never for real data (the README says so, and `make demo` prints it).
+#: The key `make demo` uses; public, so never for real data: accepted only with the demo opt-in (`WB_DEMO=1`).
 DEMO_PSEUDONYM_KEY = "demo-key-not-for-real-data"
+#: The shortest key accepted outside the demo: 32 characters (e.g. 16 random bytes as hex is 32; `make`'s
+#: recipe in the README gives 64). A short key can be found by trying, and with it every pseudonym reversed.
+MIN_KEY_LENGTH = 32
 
 
 class ConfigurationError(RuntimeError):
@@ -80,6 +83,13 @@ class LandingLimits:
         )
 
 
+def data_group(environ: dict[str, str] | None = None) -> str | None:
+    """`WB_DATA_GROUP`: the group that may read the warehouse and restricted exports besides their owner (unset:
+    the owner only; assets/common/private.py)."""
+    env = os.environ if environ is None else environ
+    return env.get("WB_DATA_GROUP", "").strip() or None
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path
@@ -94,6 +104,7 @@ class Settings:
     serving_reader: str | None = None
     column_mappings: dict[str, dict[str, str]] = field(default_factory=dict)
     landing: LandingLimits = field(default_factory=LandingLimits)
+    demo: bool = False
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
@@ -105,9 +116,10 @@ class Settings:
             raise ConfigurationError(f"WB_MIN_CELL and WB_SMTP_PORT must be whole numbers: {exc}") from exc
         if min_cell < 1:
             raise ConfigurationError("WB_MIN_CELL must be at least 1")
+        demo = env.get("WB_DEMO", "").strip().lower() in ("1", "true", "yes")
         return cls(
             data_dir=Path(env.get("WB_DATA_DIR", "./data")).resolve(),
-            pseudonym_key=env.get("WB_PSEUDONYM_KEY") or None,
+            pseudonym_key=env.get("WB_PSEUDONYM_KEY") or (DEMO_PSEUDONYM_KEY if demo else None),
             min_cell=min_cell,
             brin=env.get("WB_BRIN", "27PZ").strip().upper(),
             smtp_host=env.get("WB_SMTP_HOST") or None,
@@ -117,6 +129,7 @@ class Settings:
             serving_dsn=env.get("WB_SERVING_DSN") or None,
             serving_reader=env.get("WB_SERVING_READER") or None,
             landing=LandingLimits.from_env(env),
+            demo=demo,
         )
 
     # Layout of $WB_DATA_DIR (landing and warehouse contracts).
@@ -142,13 +155,31 @@ class Settings:
         return self.data_dir / "config" / "column_mapping.yml"
 
     def require_key(self) -> str:
-        if not self.pseudonym_key:
+        """The pseudonymisation key, when it is fit for use: set, without whitespace, and outside the demo
+        (`WB_DEMO=1`) at least MIN_KEY_LENGTH characters and not the public demo key."""
+        key = self.pseudonym_key
+        if not key:
             raise ConfigurationError(
                 "WB_PSEUDONYM_KEY is not set: student numbers must be pseudonymised with a secret key before "
                 "anything is loaded, so nothing was loaded. Set WB_PSEUDONYM_KEY to a long random secret "
                 "(keep it the same across runs so pseudonyms stay joinable)."
             )
-        return self.pseudonym_key
+        if any(c.isspace() for c in key):
+            raise ConfigurationError(
+                "WB_PSEUDONYM_KEY contains whitespace (a blank key, or padding copied with it): nothing was "
+                "loaded. Set it to the key exactly, without spaces or line breaks.")
+        if self.demo:
+            return key
+        if key == DEMO_PSEUDONYM_KEY:
+            raise ConfigurationError(
+                "WB_PSEUDONYM_KEY is the public demo key: nothing was loaded. Use your own secret key for real "
+                "data; for the demo data only, opt in with WB_DEMO=1 (as `make demo` does).")
+        if len(key) < MIN_KEY_LENGTH:
+            raise ConfigurationError(
+                f"WB_PSEUDONYM_KEY is shorter than {MIN_KEY_LENGTH} characters, too short to keep pseudonyms "
+                "from being reversed: nothing was loaded. Generate one with "
+                "`python -c 'import secrets; print(secrets.token_hex(32))'`.")
+        return key
 
     def dbt_env(self) -> dict[str, str]:
         """What dbt needs to find the warehouse and the rules' parameters."""

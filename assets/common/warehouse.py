@@ -12,7 +12,8 @@ from collections.abc import Iterator
 
 import duckdb
 
-from assets.common.settings import duckdb_memory_limit
+from assets.common.private import private_dir, private_file
+from assets.common.settings import data_group, duckdb_memory_limit
 from expectations.survey_codebook import PART_A_ITEMS, PART_B_ITEMS
 
 SURVEY_ITEMS = (*PART_A_ITEMS, *PART_B_ITEMS)
@@ -89,6 +90,9 @@ OPS_DDL = [
         started_at TIMESTAMP NOT NULL, run_id VARCHAR NOT NULL, full_refresh BOOLEAN NOT NULL,
         finished BOOLEAN NOT NULL,        -- every incremental model of the build was built
         state VARCHAR NOT NULL)           -- JSON: what the build started from (orchestration/build_plan.py)""",
+    """CREATE TABLE IF NOT EXISTS ops.pseudonym_key (
+        fingerprint VARCHAR NOT NULL,     -- of the key the pseudonyms were made with (assets/common/key_guard.py)
+        recorded_at TIMESTAMP NOT NULL DEFAULT current_timestamp)""",
     """CREATE TABLE IF NOT EXISTS ops.check_results (
         checked_at TIMESTAMP NOT NULL DEFAULT current_timestamp, asset VARCHAR NOT NULL,
         check_name VARCHAR NOT NULL, passed BOOLEAN NOT NULL, severity VARCHAR, details VARCHAR,
@@ -98,12 +102,14 @@ OPS_DDL = [
 
 @contextmanager
 def connect(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A connection to the warehouse file; creates the folder and the raw/ops tables on first write."""
-    if not read_only:
-        path.parent.mkdir(parents=True, exist_ok=True)
+    """A connection to the warehouse file; creates the folder and the raw/ops tables on first write (the folder
+    and the file readable by the owner only: private.py; a folder that exists is the operator's, left as it is)."""
+    if not read_only and not path.parent.exists():
+        private_dir(path.parent, data_group())
     con = duckdb.connect(str(path), read_only=read_only, config={"memory_limit": duckdb_memory_limit()})
     try:
         if not read_only:
+            private_file(path, data_group())
             ensure_schema(con)
         yield con
     finally:

@@ -3,7 +3,8 @@
 Each export depends on the dbt mart assets `marts/<table>` it reads (found in dbt's manifest, so new marts
 join by themselves). A failed dbt test fails the dbt step and a failed blocking check on a mart stops
 everything downstream: the exports are then not rewritten, and what was published before stays as it was.
-Every file is swapped in whole (publish.py), so a reader never sees a half-written one.
+Each export writes into its run's export set, and `exports/published`, after all of them, switches readers to
+that set in one step (sets.py): a run's exports appear together or not at all.
 """
 
 from datetime import date
@@ -14,9 +15,10 @@ from dagster import AssetExecutionContext, AssetKey, MaterializeResult, Metadata
 from dagster_dbt import DbtCliResource
 from matplotlib.figure import Figure
 
+from assets.common.private import private_file
 from assets.common.resource import WarehouseResource
-from assets.common.settings import redact_dsn
-from assets.exports import charts
+from assets.common.settings import data_group, redact_dsn
+from assets.exports import charts, sets
 from assets.exports.catalog import TableDoc, table_docs, tables_in
 from assets.exports.dbt_docs import generate_docs
 from assets.exports.publish import Publication
@@ -60,11 +62,12 @@ def _exported_tables(context: AssetExecutionContext, con, schema: str, docs: dic
 
 
 def _table_exports(context: AssetExecutionContext, warehouse: WarehouseResource, schema: str,
-                   folder: Path, dictionary: bool) -> MaterializeResult:
+                   part: str, dictionary: bool) -> MaterializeResult:
     """Every table of `schema` as Parquet and CSV, unless the tables, their descriptions and the code that
     writes them are what the published files were made from (a new quarter of hours leaves the 344,000 rows
     of restricted.student_feedback at national scale as they were)."""
     settings = warehouse.settings()
+    export_set, folder = sets.staging(settings, context.run.run_id), sets.part(settings, context.run.run_id, part)
     docs = table_docs(dbt_project.manifest_path, schema)
     name = f"tables_{schema}"
     with warehouse.connect() as con:
@@ -73,21 +76,24 @@ def _table_exports(context: AssetExecutionContext, warehouse: WarehouseResource,
             tables={t: unchanged.table_fingerprint(con, schema, t) for t in tables},
             docs={t: repr(docs.get(t)) for t in tables}, schema=schema, dictionary=dictionary,
             code=unchanged.files_fingerprint([Path(__file__).with_name(f) for f in ("tables.py", "csv_dialect.py")]))
-        shown = unchanged.unchanged(settings, name, current)
+        shown = unchanged.unchanged(export_set, name, current)
         reused = shown is not None
         if not reused:
             with Publication(folder, prune=["*.parquet", "*.csv"]) as publication:
                 rows = {table: export_table(con, schema, table, docs.get(table), publication) for table in tables}
                 if dictionary:
                     write_data_dictionary(con, schema, tables, docs, publication.temp(DICTIONARY_NAME), rows)
+            if part in sets.PRIVATE_PARTS:
+                for path in publication.published:
+                    private_file(path, data_group())
             shown = {"rows": rows, "files": [path.name for path in publication.published]}
-            unchanged.record(settings, name, current, publication.published, shown)
+            unchanged.record(export_set, name, current, publication.published, shown)
         else:
             context.log.info(f"the tables of {schema} are unchanged since they were exported: the files stand")
     if not tables:  # expected for restricted until its models exist; for marts a sign of trouble
         (context.log.warning if schema == MARTS else context.log.info)(f"schema {schema} holds no table to export")
     return MaterializeResult(metadata={
-        "path": MetadataValue.path(str(folder)),
+        "path": MetadataValue.path(str(settings.exports_dir / part)),
         "tables": len(tables),
         "rows": MetadataValue.json(shown["rows"]),
         "files": MetadataValue.json(shown["files"]),
@@ -100,7 +106,7 @@ def _table_exports(context: AssetExecutionContext, warehouse: WarehouseResource,
        description="exports/bi/<table>.parquet (Power BI, dbt's descriptions in the field metadata) and "
                    "<table>.csv (Excel, Dutch locale) for every marts table, and DATA_DICTIONARY.md.")
 def bi_tables(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
-    return _table_exports(context, warehouse, MARTS, warehouse.settings().exports_dir / "bi", dictionary=True)
+    return _table_exports(context, warehouse, MARTS, "bi", dictionary=True)
 
 
 @asset(key=AssetKey([GROUP, "bi_duckdb"]), deps=MARTS_KEYS, group_name=GROUP, pool=WRITER_POOL,
@@ -108,12 +114,14 @@ def bi_tables(context: AssetExecutionContext, warehouse: WarehouseResource) -> M
        description="exports/bi/wellbeing_marts.duckdb: the marts schema only, in DuckDB 1.4's storage format, "
                    "for analysts' SQL; swapped in whole, so an open connection keeps the old copy.")
 def bi_duckdb(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
-    folder = warehouse.settings().exports_dir / "bi"
+    settings = warehouse.settings()
+    folder = sets.part(settings, context.run.run_id, "bi")
     docs = table_docs(dbt_project.manifest_path, MARTS)
     with warehouse.connect() as con, Publication(folder) as publication:
         tables = _exported_tables(context, con, MARTS, docs)
         write_duckdb_copy(con, MARTS, tables, docs, publication.temp(COPY_NAME))
-    return MaterializeResult(metadata={"path": MetadataValue.path(str(folder / COPY_NAME)), "tables": len(tables),
+    return MaterializeResult(metadata={"path": MetadataValue.path(str(settings.exports_dir / "bi" / COPY_NAME)),
+                                       "tables": len(tables),
                                        "size_bytes": (folder / COPY_NAME).stat().st_size})
 
 
@@ -122,8 +130,7 @@ def bi_duckdb(context: AssetExecutionContext, warehouse: WarehouseResource) -> M
        description="exports/restricted/<table>.parquet and .csv for the restricted.* tables (individual "
                    "feedback), apart from the BI exports. Never in exports/bi.")
 def restricted_tables(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
-    return _table_exports(context, warehouse, RESTRICTED, warehouse.settings().exports_dir / "restricted",
-                          dictionary=False)
+    return _table_exports(context, warehouse, RESTRICTED, "restricted", dictionary=False)
 
 
 @asset(key=AssetKey([GROUP, "dbt_docs"]), deps=MARTS_KEYS + RESTRICTED_KEYS, group_name=GROUP, pool=WRITER_POOL,
@@ -132,18 +139,18 @@ def restricted_tables(context: AssetExecutionContext, warehouse: WarehouseResour
                    "manifest.json and catalog.json.")
 def dbt_docs(context: AssetExecutionContext, warehouse: WarehouseResource, dbt: DbtCliResource) -> MaterializeResult:
     settings = warehouse.settings()
-    folder = settings.exports_dir / "docs"
+    export_set, folder = sets.staging(settings, context.run.run_id), sets.part(settings, context.run.run_id, "docs")
     with warehouse.connect() as con:  # the site shows the project and the built tables' columns, not the rows
         current = unchanged.fingerprint(project=unchanged.files_fingerprint(dbt_project_files()),
                                         columns=built_columns(con))
-    if (shown := unchanged.unchanged(settings, "dbt_docs", current)) is not None:
+    if (shown := unchanged.unchanged(export_set, "dbt_docs", current)) is not None:
         context.log.info("dbt project and the built tables' columns unchanged: the published docs stand")
         return MaterializeResult(metadata={"path": MetadataValue.path(shown["path"]),
                                            "files": MetadataValue.json(shown["files"]), "unchanged": True})
     files = generate_docs(settings, folder, dbt.dbt_executable, Path(dbt.project_dir),
                           Path(dbt.profiles_dir or dbt.project_dir), build_manifest=latest_build_manifest(settings))
-    shown = {"path": str(folder / "index.html"), "files": [f.name for f in files]}
-    unchanged.record(settings, "dbt_docs", current, files, shown)
+    shown = {"path": str(settings.exports_dir / "docs" / "index.html"), "files": [f.name for f in files]}
+    unchanged.record(export_set, "dbt_docs", current, files, shown)
     return MaterializeResult(metadata={"path": MetadataValue.path(shown["path"]),
                                        "files": MetadataValue.json(shown["files"]), "unchanged": False})
 
@@ -160,17 +167,17 @@ def _charts(context: AssetExecutionContext, warehouse: WarehouseResource, name: 
     """Draw and publish charts from marts `tables`, unless those tables, the drawing code and `inputs` are what
     the published charts were drawn from (then the same charts and previews are shown again)."""
     settings = warehouse.settings()
-    folder = settings.exports_dir / "charts"
+    export_set, folder = sets.staging(settings, context.run.run_id), sets.part(settings, context.run.run_id, "charts")
     with warehouse.connect() as con:
         current = unchanged.fingerprint(
             tables={t: unchanged.table_fingerprint(con, MARTS, t) for t in tables}, min_cell=settings.min_cell,
             code=unchanged.files_fingerprint([Path(charts.__file__)]), dpi=[CHART_DPI, PREVIEW_DPI], **inputs)
-        shown = unchanged.unchanged(settings, name, current)
+        shown = unchanged.unchanged(export_set, name, current)
         if shown is None:
             figures = draw(con, settings.min_cell, log=context.log.warning)
     if shown is not None:
         context.log.info(f"{', '.join(tables)} unchanged since the charts were drawn: the published charts stand")
-        return MaterializeResult(metadata=_charts_metadata(folder, shown, unchanged_inputs=True))
+        return MaterializeResult(metadata=_charts_metadata(settings.exports_dir / "charts", shown, unchanged_inputs=True))
     previews = {}
     rendered = render(figures, CHART_DPI, PREVIEW_DPI / CHART_DPI)  # in worker processes when there are many
     with Publication(folder, prune=[prune]) as publication:
@@ -178,9 +185,9 @@ def _charts(context: AssetExecutionContext, warehouse: WarehouseResource, name: 
             publication.temp(f"{chart}.png").write_bytes(png)
             previews[chart] = preview
     shown = {"charts": sorted(figures), "previews": previews}
-    unchanged.record(settings, name, current, [folder / f"{chart}.png" for chart in figures], shown)
-    context.log.info(f"{len(figures)} charts written to {folder}")
-    return MaterializeResult(metadata=_charts_metadata(folder, shown, unchanged_inputs=False))
+    unchanged.record(export_set, name, current, [folder / f"{chart}.png" for chart in figures], shown)
+    context.log.info(f"{len(figures)} charts made for {settings.exports_dir / 'charts'}")
+    return MaterializeResult(metadata=_charts_metadata(settings.exports_dir / "charts", shown, unchanged_inputs=False))
 
 
 def _charts_metadata(folder: Path, shown: dict, unchanged_inputs: bool) -> dict:
@@ -236,5 +243,21 @@ def serving_postgres(context: AssetExecutionContext, warehouse: WarehouseResourc
                                        "schema": "marts", "tables": len(rows), "rows": MetadataValue.json(rows)})
 
 
-EXPORT_ASSETS = [bi_tables, bi_duckdb, restricted_tables, dbt_docs, participation_charts, wellbeing_charts,
-                 serving_postgres]
+FILE_EXPORTS = [bi_tables, bi_duckdb, restricted_tables, dbt_docs, participation_charts, wellbeing_charts]
+
+
+@asset(key=AssetKey([GROUP, "published"]), deps=FILE_EXPORTS, group_name=GROUP, pool=WRITER_POOL,
+       description="Switches exports/ to the set this run's file exports made (exports/current -> .sets/<run>, "
+                   "with MANIFEST.json): together or not at all; runs only when every file export succeeded.")
+def published(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+    settings = warehouse.settings()
+    manifest = sets.publish(settings, context.run.run_id)
+    if manifest is None:
+        context.log.info("no file export ran in this run: the published set stands")
+        return MaterializeResult(metadata={"published": False})
+    return MaterializeResult(metadata={
+        "published": True, "set": manifest["set"], "path": MetadataValue.path(str(settings.exports_dir / sets.CURRENT)),
+        "files": MetadataValue.json({part: len(files) for part, files in manifest["files"].items()})})
+
+
+EXPORT_ASSETS = [*FILE_EXPORTS, published, serving_postgres]

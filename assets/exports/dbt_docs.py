@@ -16,6 +16,7 @@ from pathlib import Path
 
 from assets.common.settings import Settings
 from assets.exports.publish import Publication
+from orchestration.dbt_child import child_env
 
 #: published name -> file in dbt's target folder (`--static` embeds manifest and catalog in one HTML file)
 DOCS_FILES = {"index.html": "static_index.html", "manifest.json": "manifest.json", "catalog.json": "catalog.json"}
@@ -43,7 +44,7 @@ def save_partial_parse(settings: Settings, target_path: Path) -> None:
 
 def dbt_subprocess_env(settings: Settings) -> dict[str, str]:
     """The environment of a dbt command the pipeline starts itself (docs, the early parse)."""
-    return {**os.environ, **settings.dbt_env(), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    return {**os.environ, **settings.dbt_env(), **child_env(), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
 
 
 class DbtDocsError(RuntimeError):

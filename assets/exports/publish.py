@@ -1,21 +1,16 @@
-"""Publishing files so that readers never see a half-written one.
+"""Writing one export's files into a run's export set (sets.py) all or none.
 
-Every file is written under a hidden temporary name in its final folder and swapped in with `os.replace`
-(atomic on one file system) only when all files of the publication are written. A reader that has the old
-file open keeps reading the old file (POSIX: the old inode lives until it is closed); a reader that opens the
-name afterwards gets the new file. Nothing is swapped in when writing fails: the previous exports stay.
+Every file is written under a hidden temporary name in its folder and swapped in with `os.replace` only when
+all files of the publication are written; nothing is swapped in when writing fails. A file is always replaced,
+never written in place: the set's files start as hard links to the published set's, which must not change.
 """
 
 from __future__ import annotations
 
 import fnmatch
 import os
-import time
 import uuid
 from pathlib import Path
-
-#: Temporary files older than this are leftovers of a crashed run and are removed.
-STALE_TEMP_SECONDS = 6 * 3600
 
 
 class Publication:
@@ -34,7 +29,8 @@ class Publication:
 
     def __enter__(self) -> Publication:
         self.folder.mkdir(parents=True, exist_ok=True)
-        _remove_stale_temps(self.folder)
+        for leftover in self.folder.glob(".*.tmp*"):  # of an earlier attempt of the run's step (one at a time)
+            leftover.unlink(missing_ok=True)
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
@@ -68,13 +64,3 @@ class Publication:
             for leftover in (temp, temp.with_name(temp.name + ".wal")):
                 leftover.unlink(missing_ok=True)
         self._pending.clear()
-
-
-def _remove_stale_temps(folder: Path) -> None:
-    cutoff = time.time() - STALE_TEMP_SECONDS
-    for path in folder.glob(".*.tmp*"):
-        try:
-            if path.stat().st_mtime < cutoff:
-                path.unlink()
-        except FileNotFoundError:
-            pass

@@ -3,9 +3,9 @@
 An incremental refresh (a new quarter of hours) leaves the survey marts and the dbt project as they were: the
 wellbeing charts and dbt's documentation site would come out the same, at a cost of seconds each. Each such
 export records a fingerprint of everything it is made from (the tables' contents, the code that draws or
-generates it, the settings it uses) in `state/exports/<name>.json`, together with the metadata it showed in
-Dagster; the next run compares, and when nothing changed and every published file is still there it says so
-and shows the same metadata again.
+generates it, the settings it uses) in its export set, `.state/<name>.json` (sets.py: the record is published
+with the files it describes, or not at all), together with the metadata it showed in Dagster; the next run
+compares, and when nothing changed and every file is still in the set it says so and shows the same metadata.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-from assets.common.settings import Settings
+from assets.exports.sets import STATE
 
 
 def table_fingerprint(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> str:
@@ -43,29 +43,29 @@ def fingerprint(**parts: object) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _state_path(settings: Settings, name: str) -> Path:
-    return settings.data_dir / "state" / "exports" / f"{name}.json"
+def _state_path(export_set: Path, name: str) -> Path:
+    return export_set / STATE / f"{name}.json"
 
 
-def unchanged(settings: Settings, name: str, current: str) -> dict | None:
-    """The metadata recorded with the last publication when its fingerprint equals `current` and all its
-    files are still there; otherwise None (make the export)."""
-    path = _state_path(settings, name)
+def unchanged(export_set: Path, name: str, current: str) -> dict | None:
+    """The metadata recorded with the export in `export_set` when its fingerprint equals `current` and all its
+    files are in the set; otherwise None (make the export)."""
     try:
-        recorded = json.loads(path.read_text(encoding="utf-8"))
+        recorded = json.loads(_state_path(export_set, name).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if recorded.get("fingerprint") != current or not all((settings.data_dir / f).exists()
+    if recorded.get("fingerprint") != current or not all((export_set / f).exists()
                                                           for f in recorded.get("files", [])):
         return None
     return recorded.get("metadata", {})
 
 
-def record(settings: Settings, name: str, current: str, files: list[Path], metadata: dict) -> None:
-    """Remember what was published (after it was: a failed export records nothing). `metadata`: JSON."""
-    path = _state_path(settings, name)
+def record(export_set: Path, name: str, current: str, files: list[Path], metadata: dict) -> None:
+    """Remember what was written into `export_set` (after it was: a failed export records nothing). `metadata`:
+    JSON."""
+    path = _state_path(export_set, name)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
-    files = [Path(f).relative_to(settings.data_dir).as_posix() for f in files]  # the data folder may move
+    files = [Path(f).relative_to(export_set).as_posix() for f in files]
     tmp.write_text(json.dumps({"fingerprint": current, "files": files, "metadata": metadata}), encoding="utf-8")
     tmp.replace(path)

@@ -23,7 +23,7 @@ from assets.demo import generate_landing
 PUBLISHED_2023 = {
     "2023-Q1": (3.7, 4.8), "2023-Q2": (3.5, 5.1), "2023-Q3": (3.2, 5.3), "2023-Q4": (3.6, 6.3),
 }
-KEY = "demo-pipeline-test-key"
+KEY = "demo-pipeline-test-key-0123456789abcdef0123456789"  # 32 characters at least (settings.require_key)
 
 
 @pytest.fixture(scope="module")

@@ -47,7 +47,7 @@ import openpyxl
 import pytest
 
 RAW_NUMBERS = ["0612345", "612345", "700001", "700002", "700003", "700004"]
-KEY = "e2e-test-key"
+KEY = "e2e-test-key-0123456789abcdef0123456789"  # 32 characters at least (settings.require_key)
 
 
 def _write(path: Path, text: str) -> None:

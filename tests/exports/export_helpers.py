@@ -26,7 +26,7 @@ from pathlib import Path
 
 import duckdb
 
-KEY = "exports-test-key"
+KEY = "exports-test-key-0123456789abcdef0123456789"  # 32 characters at least (settings.require_key)
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 QUARTERS = ["2023-Q1", "2023-Q2", "2023-Q3", "2023-Q4", "2024-Q1"]
 PROGRAMMES = [("34116", "Delft", 120), ("34116", "Haarlem", 80), ("30022", "Delft", 60), ("30023", "Haarlem", 5),
@@ -66,10 +66,12 @@ def add_counts(landing: Path, quarters: list[str], name: str) -> None:
     _write(landing / "students" / name, "\n".join(lines) + "\n")
 
 
-def run_materialize(data_dir: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "WB_DATA_DIR": str(data_dir), "WB_PSEUDONYM_KEY": KEY,
+def run_materialize(data_dir: Path, *args: str, key: str = KEY) -> subprocess.CompletedProcess:
+    """`wellbeing materialize` on `data_dir` (or another command: `args`, e.g. "rekey")."""
+    env = {**os.environ, "WB_DATA_DIR": str(data_dir), "WB_PSEUDONYM_KEY": key,
            "DAGSTER_HOME": str(data_dir / "dagster_home")}
-    return subprocess.run([str(Path(sys.executable).with_name("wellbeing")), "materialize"], env=env,
+    env.pop("WB_DEMO", None)
+    return subprocess.run([str(Path(sys.executable).with_name("wellbeing")), *(args or ["materialize"])], env=env,
                           capture_output=True, text=True, timeout=900)
 
 

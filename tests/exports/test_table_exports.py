@@ -63,8 +63,8 @@ def unit(tmp_path, monkeypatch):
     monkeypatch.setenv("WB_PSEUDONYM_KEY", KEY)
     # By environment, as in production (WarehouseResource(data_dir=…) hands Settings a str, not a Path).
     monkeypatch.setenv("WB_DATA_DIR", str(data_dir))
-    result = materialize([export_assets.bi_tables, export_assets.bi_duckdb, export_assets.restricted_tables],
-                         resources={"warehouse": WarehouseResource()})
+    result = materialize([export_assets.bi_tables, export_assets.bi_duckdb, export_assets.restricted_tables,
+                          export_assets.published], resources={"warehouse": WarehouseResource()})
     assert result.success
     return data_dir, result
 

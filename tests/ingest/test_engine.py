@@ -19,7 +19,7 @@ from assets.common.warehouse import connect
 from assets.ingest import duo, participation, students
 from assets.ingest.engine import load, load_stamp, scan
 
-KEY = "test-key"
+KEY = "test-key-0123456789abcdef0123456789"  # 32 characters at least (settings.require_key)
 REFERENCE = Path(__file__).resolve().parents[2] / "assets" / "demo" / "data"
 
 

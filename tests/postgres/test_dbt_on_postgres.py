@@ -35,7 +35,7 @@ from assets.ingest.engine import load, scan
 from pg_harness import conninfo, differences, table_names
 from pg_landing import build_landing
 
-KEY = "postgres-test-key"
+KEY = "postgres-test-key-0123456789abcdef0123456789"  # 32 characters at least (settings.require_key)
 SOURCES = [students.REGISTER, students.COUNTS, duo.ENROLMENT, participation.HOURS, participation.POOL,
            survey.RESPONSES]
 PUBLISHED_SCHEMAS = ("marts", "restricted")

@@ -23,7 +23,7 @@ from assets.ingest import participation, students, survey
 from assets.ingest.engine import Source
 from expectations.survey_codebook import PART_A_ITEMS
 
-KEY = "quality-test-key"
+KEY = "quality-test-key-0123456789abcdef0123456789"  # 32 characters at least (settings.require_key)
 TODAY = dt.date(2026, 11, 25)  # `scan(today=…)`: the date rules see this as today
 
 HOURS_HEADER = "record_id,student_number,programme_code,location,work_date,hours\n"

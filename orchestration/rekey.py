@@ -1,0 +1,61 @@
+"""`wellbeing rekey`: a deliberate change of the pseudonymisation key, by loading everything again under it.
+
+Pseudonyms cannot be translated from one key to another (that would need the raw numbers, which the warehouse
+never holds), but the landing zone keeps every delivered file. So re-keying empties the raw tables, forgets
+which files were accepted and loaded (with their pseudonymised copies in `state/accepted/`) and what the last
+build was made from, records the new key's fingerprint, all in one transaction, and then runs
+`wellbeing materialize --full`: every file is validated, pseudonymised and loaded again, every model rebuilt
+and the exports published anew. Rejected files stay rejected (their content has not changed).
+
+Refused while an accepted file is no longer in the landing zone with the content that was loaded (its rows would
+be lost), unless the operator accepts that (`--accept-missing`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from assets.common.key_guard import fingerprint, record_fingerprint, stored_fingerprint
+from assets.common.settings import ConfigurationError, Settings
+from assets.common.warehouse import RAW_TABLES, connect
+from assets.ingest.engine import accepted_path, sha256_of
+
+#: what the loads remember about earlier runs, forgotten so that every file loads again
+FORGOTTEN = ("DELETE FROM ops.landing_files WHERE status = 'accepted'", "DELETE FROM ops.loaded_partitions",
+             "DELETE FROM ops.builds", "DELETE FROM ops.incremental_builds")
+
+
+def missing_contents(settings: Settings, accepted: list[tuple[str, str, str]]) -> list[str]:
+    """Accepted files (source, path in the landing zone, SHA-256) no longer there with that content."""
+    return [rel for _source, rel, sha in accepted
+            if not (settings.landing_dir / rel).is_file() or sha256_of(settings.landing_dir / rel) != sha]
+
+
+def reset_for_new_key(settings: Settings, accept_missing: bool = False, out: Callable[[str], None] = print) -> bool:
+    """Forget every pseudonymised row and record the new key; False when the warehouse already has this key."""
+    key = settings.require_key()
+    with connect(settings.warehouse_path) as con:
+        if stored_fingerprint(con) == fingerprint(key):
+            out("The warehouse's pseudonyms are already made with this WB_PSEUDONYM_KEY: nothing to re-key.")
+            return False
+        accepted = con.execute("SELECT source, file, file_sha256 FROM ops.landing_files WHERE status = 'accepted' "
+                               "ORDER BY file").fetchall()
+        missing = missing_contents(settings, accepted)
+        if missing and not accept_missing:
+            raise ConfigurationError(
+                f"{len(missing)} loaded file(s) are no longer in the landing zone as loaded, so re-keying would "
+                f"lose their rows: {', '.join(missing[:10])}{' …' if len(missing) > 10 else ''}. Put them back "
+                "(from a backup), or run `wellbeing rekey --accept-missing` to load only what is there.")
+        con.execute("BEGIN TRANSACTION")
+        for table in RAW_TABLES:
+            con.execute(f"DELETE FROM raw.{table}")
+        for statement in FORGOTTEN:
+            con.execute(statement)
+        record_fingerprint(con, key)
+        con.execute("COMMIT")
+    for source, _rel, sha in accepted:  # after the commit: until then the old rows and their copies belong together
+        accepted_path(settings, source, sha).unlink(missing_ok=True)
+    out(f"Re-keying: {len(accepted)} accepted file(s) forgotten, raw tables emptied, the new key's fingerprint "
+        f"recorded{f'; {len(missing)} file(s) no longer in the landing zone are left out' if missing else ''}. "
+        "Loading everything again …")
+    return True

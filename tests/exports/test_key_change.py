@@ -1,0 +1,58 @@
+"""A changed pseudonymisation key: refused by `wellbeing materialize` with nothing changed; `wellbeing rekey`
+loads the landing zone again under the new key (tests/operations/test_key_guard.py has the rules themselves)."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import duckdb
+
+from assets.common.key_guard import fingerprint
+from assets.common.pseudonym import pseudonymise
+from export_helpers import KEY, run_materialize
+
+NEW_KEY = "a-new-key-for-the-same-warehouse-0123456789"
+
+
+def _raw(data_dir: Path) -> dict[str, list]:
+    con = duckdb.connect(str(data_dir / "warehouse" / "wellbeing.duckdb"), read_only=True)
+    try:
+        return {"pool": con.execute("SELECT DISTINCT pseudo_id FROM raw.participation_pool ORDER BY 1").fetchall(),
+                "hours": con.execute("SELECT record_id, pseudo_id FROM raw.participation_hours ORDER BY 1").fetchall(),
+                "marts": con.execute("SELECT * FROM marts.participation_institution ORDER BY ALL").fetchall(),
+                "key": con.execute("SELECT fingerprint FROM ops.pseudonym_key").fetchall()}
+    finally:
+        con.close()
+
+
+def _files(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_another_key_is_refused_and_rekey_loads_everything_again(built, tmp_path):
+    data_dir = tmp_path / "data"
+    shutil.copytree(built, data_dir, symlinks=True)
+    before, exports = _raw(data_dir), _files(data_dir / "exports")
+    assert before["key"] == [(fingerprint(KEY),)]
+
+    refused = run_materialize(data_dir, key=NEW_KEY)
+    assert refused.returncode == 2, refused.stdout[-2000:] + refused.stderr[-2000:]
+    assert "not the key this warehouse" in refused.stderr and "wellbeing rekey" in refused.stderr
+    assert NEW_KEY not in refused.stderr + refused.stdout and KEY not in refused.stderr + refused.stdout
+    assert _raw(data_dir) == before and _files(data_dir / "exports") == exports
+
+    rekeyed = run_materialize(data_dir, "rekey", key=NEW_KEY)
+    assert rekeyed.returncode == 0, rekeyed.stdout[-4000:] + rekeyed.stderr[-4000:]
+    after = _raw(data_dir)
+    assert after["key"] == [(fingerprint(NEW_KEY),)]
+    # the landing zone's 60 students (100000 … 100059) in the pool, the even ones' hours: under the new key only
+    assert after["pool"] == sorted((pseudonymise(str(100000 + s), NEW_KEY),) for s in range(60))
+    hours_students = {record_id: int(record_id[1:].split("-")[0]) for record_id, _ in before["hours"]}
+    assert after["hours"] == [(r, pseudonymise(str(100000 + s), NEW_KEY)) for r, s in sorted(hours_students.items())]
+    assert after["marts"] == before["marts"]  # pseudonyms only join: every figure is the same
+
+    assert run_materialize(data_dir, key=KEY).returncode == 2  # the old key is now the other one
+    assert run_materialize(data_dir, "rekey", key=NEW_KEY).returncode == 0  # nothing to re-key
