@@ -53,5 +53,5 @@ def guard_key(con: duckdb.DuckDBPyConnection, settings: Settings) -> str:
             f"{current[:8]}…, the warehouse's {stored[:8]}…): with it no student would match their earlier "
             "records, so nothing was loaded. Run with the warehouse's key; to change the key on purpose, run "
             "`wellbeing rekey` with the new one (it re-pseudonymises everything from the landing zone; "
-            "docs/operations-runs.md).")
+            "docs/operations.md).")
     return key

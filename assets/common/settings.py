@@ -54,7 +54,7 @@ def _number(env, name: str, default: float, kind=int):
 
 @dataclass(frozen=True)
 class LandingLimits:
-    """What a landing file may be before it is parsed, and how long it must rest (docs/operations-landing.md).
+    """What a landing file may be before it is parsed, and how long it must rest (docs/operations.md).
 
     Each bound is checked from the file's size, its first lines or a workbook's sheet XML, so a hostile file is
     rejected in seconds and can never make a reader allocate without bound."""
