@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
 
     rekey = sub.add_parser(
         "rekey", help="change the pseudonymisation key on purpose: load the whole landing zone again under the "
-                      "new WB_PSEUDONYM_KEY and rebuild everything (docs/operations-runs.md)")
+                      "new WB_PSEUDONYM_KEY and rebuild everything (docs/operations.md)")
     rekey.add_argument("--accept-missing", action="store_true",
                        help="re-key although loaded files are no longer in the landing zone (their rows are lost)")
 
@@ -133,9 +133,10 @@ def alert_crash(settings: Settings, exc: Exception) -> str:
     """Record (and mail) an alert for a failure outside the runs' steps; the sentence to show. Only the error's
     type and first line are kept: no traceback, nor the SQL parameters some storage errors carry."""
     from assets.common.alerts import record_alert
+    from assets.common.masking import safe_text
     from assets.common.warehouse import connect
 
-    error = f"{type(exc).__name__}: {(str(exc).strip().splitlines() or [''])[0][:300]}".rstrip(": ")
+    error = safe_text(f"{type(exc).__name__}: {(str(exc).strip().splitlines() or [''])[0][:300]}".rstrip(": "))
     problem = f"the run stopped outside its steps: {error}"
     try:
         with connect(settings.warehouse_path) as con:

@@ -25,8 +25,9 @@ import duckdb
 from assets.common.alerts import record_alert
 from assets.common.landing_files import FileFormatError, read_landing_file
 from assets.common.masking import safe_text
+from assets.common.private import private_dir, private_file
 from assets.common.pseudonym import Pseudonymiser
-from assets.common.settings import Settings
+from assets.common.settings import Settings, data_group
 from assets.common.warehouse import upsert
 from assets.ingest.delivery import Delivery, list_delivery, open_regular, unchanged_since
 from assets.ingest.quarantine import quarantine
@@ -334,13 +335,15 @@ def _finish(source: Source, settings: Settings, item: _FileRead, pseudonyms: Pse
         rows = _pseudonymised(con, item.typed, source.spec, pseudonyms)
         part = source.partition_sql or f"'{ALL}'"
         out = accepted_path(settings, source.name, sha)
-        out.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(out.parent.parent, data_group())  # pseudonymised rows: individual data, owner only
+        private_dir(out.parent, data_group())
         tmp = out.with_suffix(".tmp")
         con.execute(
             f"""COPY (SELECT t.* EXCLUDE (_row), {part} AS _partition, ? AS _source_file, ? AS _file_sha256,
                        CAST(? AS TIMESTAMP) AS _file_mtime FROM ({rows}) t) TO '{tmp}' (FORMAT parquet)""",
             [rel, sha, item.mtime])
         tmp.replace(out)
+        private_file(out, data_group())
         parts = [r[0] for r in con.execute(
             f"SELECT DISTINCT _partition FROM read_parquet('{out}') ORDER BY 1").fetchall()]
         return FileOutcome(rel, sha, "accepted", result.rows, "", parts)

@@ -56,3 +56,22 @@ def test_another_key_is_refused_and_rekey_loads_everything_again(built, tmp_path
 
     assert run_materialize(data_dir, key=KEY).returncode == 2  # the old key is now the other one
     assert run_materialize(data_dir, "rekey", key=NEW_KEY).returncode == 0  # nothing to re-key
+
+
+def test_rekey_finds_loaded_files_by_content_not_by_their_masked_names(tmp_path):
+    """ops.landing_files keeps a file's name masked (a date such as 20230115 reads as a student number), so the
+    check that every loaded file is still there goes by content: a masked or renamed name is still there, a file
+    whose content is gone is missing."""
+    from assets.common.masking import safe_text
+    from assets.common.settings import Settings
+    from orchestration.rekey import missing_contents
+
+    settings = Settings(data_dir=tmp_path)
+    there = settings.landing_dir / "participation" / "hours" / "uren_20230115.csv"
+    there.parent.mkdir(parents=True)
+    there.write_bytes(b"record_id;student_number\n")
+    masked = safe_text("participation/hours/uren_20230115.csv")
+    assert masked != "participation/hours/uren_20230115.csv"
+    accepted = [("participation_hours", masked, hashlib.sha256(there.read_bytes()).hexdigest()),
+                ("participation_hours", "participation/hours/gone.csv", hashlib.sha256(b"gone").hexdigest())]
+    assert missing_contents(settings, accepted) == ["participation/hours/gone.csv"]

@@ -44,3 +44,24 @@ def test_an_unknown_group_is_a_configuration_error(tmp_path, monkeypatch):
     monkeypatch.setenv("WB_DATA_GROUP", "no-such-group-wb")
     with pytest.raises(ConfigurationError, match="WB_DATA_GROUP"), connect(tmp_path / "w" / "wellbeing.duckdb"):
         pass
+
+
+def test_the_pseudonymised_copies_of_accepted_files_are_the_owners_only(tmp_path, monkeypatch):
+    """Ingestion keeps each accepted file's pseudonymised rows under state/accepted/: individual data."""
+    import datetime as dt
+
+    from assets.common.settings import LandingLimits, Settings
+    from assets.ingest import participation
+    from assets.ingest.engine import accepted_path, scan
+
+    monkeypatch.delenv("WB_DATA_GROUP", raising=False)
+    settings = Settings(data_dir=tmp_path / "data", pseudonym_key="k" * 32, landing=LandingLimits(settle_seconds=0))
+    hours = settings.landing_dir / "participation" / "hours" / "uren_2023-01.csv"
+    hours.parent.mkdir(parents=True)
+    hours.write_text("record_id;student_number;programme_code;location;work_date;hours\n"
+                     "h1;700001;34116;Den Haag;31-01-2023;4\n", encoding="utf-8")
+    with connect(settings.warehouse_path) as con:
+        [outcome] = scan(participation.HOURS, settings, con, today=dt.date(2026, 11, 25)).files
+    copy = accepted_path(settings, "participation_hours", outcome.sha256)
+    assert outcome.status == "accepted" and copy.is_file()
+    assert (_mode(copy.parent.parent), _mode(copy.parent), _mode(copy)) == (0o700, 0o700, 0o600)

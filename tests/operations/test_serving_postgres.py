@@ -26,7 +26,7 @@ def served(pg_database, tmp_path_factory) -> dict:
     build_landing(data_dir / "landing")
     env = {"PATH": f"{BIN}:/usr/bin:/bin", "HOME": str(data_dir.parent), "WB_DATA_DIR": str(data_dir),
            "WB_PSEUDONYM_KEY": KEY, "WB_SERVING_DSN": pg_database, "GX_ANALYTICS_ENABLED": "false",
-           "DO_NOT_TRACK": "1"}
+           "DO_NOT_TRACK": "1", "WB_SETTLE_SECONDS": "0"}  # the files below are written whole at once
     materialize(env)
     return {"dsn": pg_database, "data_dir": data_dir, "env": env}
 
