@@ -24,10 +24,8 @@ No `from __future__ import annotations` here: Dagster reads the `context` annota
 """
 
 import dataclasses
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
 
 from dagster import (
     AssetCheckExecutionContext, AssetCheckKey, AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetKey,
@@ -35,6 +33,7 @@ from dagster import (
 )
 
 from assets.common.alerts import record_alert
+from assets.common.dbt_project import Model, dbt_models
 from assets.common.resource import WarehouseResource
 from expectations import mart_rules as rules
 from assets.common.disclosure.published import FAMILY_MARTS, FamilyAudit, audit_family
@@ -114,32 +113,7 @@ ACTION_NL = {
 SUBJECT_NL = {"error": "Controle mislukt", "warning": "Waarschuwing"}
 
 
-# --- the dbt manifest: which models exist, their asset keys and relations --------------------------------------
-
-
-@dataclass(frozen=True)
-class Model:
-    name: str
-    key: AssetKey
-    relation: str           # schema.table in the warehouse
-    sources: tuple[str, ...]  # raw tables it reads directly
-
-
-@lru_cache(maxsize=1)
-def dbt_models() -> dict[str, Model]:
-    from orchestration.dbt import WarehouseDbtTranslator, dbt_project  # builds the manifest when stale
-
-    manifest = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
-    translator = WarehouseDbtTranslator()
-    models = {}
-    for node in manifest.get("nodes", {}).values():
-        if node.get("resource_type") != "model":
-            continue
-        sources = tuple(dep.rsplit(".", 1)[-1] for dep in node.get("depends_on", {}).get("nodes", [])
-                        if dep.startswith("source."))
-        models[node["name"]] = Model(node["name"], translator.get_asset_key(node),
-                                     f"{node['schema']}.{node.get('alias') or node['name']}", sources)
-    return models
+# --- the dbt models they guard (dbt's manifest: assets/common/dbt_project.py) ------------------------------------
 
 
 def published_models() -> list[Model]:
