@@ -25,7 +25,7 @@ from orchestration.run_history import fast_run_history
 from orchestration.stale_runs import fail_abandoned_runs, process_tags
 from assets.exports.assets import GROUP as EXPORTS_GROUP
 from assets.exports.sets import remove_abandoned
-from orchestration.partitions import quarter_partition_key, quarter_partitions, survey_year_partitions
+from assets.ingest.partitions import quarter_partition_key, quarter_partitions, survey_year_partitions
 from orchestration.tags import FULL_REFRESH_TAG, RANGE_END, RANGE_START, TRIGGER_TAG
 
 
