@@ -32,7 +32,7 @@ from dagster import (
     asset_check, multi_asset_check,
 )
 
-from assets.common.alerts import record_alert
+from assets.common.alerts import record_check_alert
 from assets.common.dbt_project import Model, dbt_models
 from assets.common.resource import WarehouseResource
 from expectations import mart_rules as rules
@@ -110,9 +110,6 @@ ACTION_NL = {
     "survey_response_drop": "Controleer of alle exportbestanden van de enquête zijn geleverd.",
 }
 
-SUBJECT_NL = {"error": "Controle mislukt", "warning": "Waarschuwing"}
-
-
 # --- the dbt models they guard (dbt's manifest: assets/common/dbt_project.py) ------------------------------------
 
 
@@ -134,14 +131,9 @@ def _result(context, warehouse: WarehouseResource, con, key: AssetKey, check: st
                                                   context.run.run_id])
     metadata = finding.metadata()
     if not finding.passed:
-        alert_id = record_alert(
-            con, severity=level, kind="failed_check" if level == "error" else "warning",
-            subject=f"{SUBJECT_NL[level]}: {check} op {asset}", message=finding.description,
-            action=ACTION_NL.get(check), source=asset, check_name=check, run_id=context.run.run_id,
-            settings=warehouse.settings(),
-            # an error once per run; a warning once for as long as it says the same
-            dedupe_on=("kind", "source", "check_name", "run_id") if level == "error"
-            else ("kind", "source", "check_name", "message"))
+        alert_id = record_check_alert(
+            con, error=level == "error", asset=asset, check_name=check, message=finding.description,
+            action=ACTION_NL.get(check), run_id=context.run.run_id, settings=warehouse.settings())
         metadata["alert_id"] = alert_id
     return AssetCheckResult(asset_key=key, check_name=check, passed=finding.passed, severity=severity,
                             description=finding.description, metadata=metadata)
