@@ -24,17 +24,16 @@ No `from __future__ import annotations` here: Dagster reads the `context` annota
 """
 
 import dataclasses
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
 
 from dagster import (
     AssetCheckExecutionContext, AssetCheckKey, AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetKey,
     asset_check, multi_asset_check,
 )
 
-from assets.common.alerts import record_alert
+from assets.common.alerts import record_check_alert
+from assets.common.dbt_project import Model, dbt_models
 from assets.common.resource import WarehouseResource
 from expectations import mart_rules as rules
 from assets.common.disclosure.published import FAMILY_MARTS, FamilyAudit, audit_family
@@ -111,35 +110,7 @@ ACTION_NL = {
     "survey_response_drop": "Controleer of alle exportbestanden van de enquête zijn geleverd.",
 }
 
-SUBJECT_NL = {"error": "Controle mislukt", "warning": "Waarschuwing"}
-
-
-# --- the dbt manifest: which models exist, their asset keys and relations --------------------------------------
-
-
-@dataclass(frozen=True)
-class Model:
-    name: str
-    key: AssetKey
-    relation: str           # schema.table in the warehouse
-    sources: tuple[str, ...]  # raw tables it reads directly
-
-
-@lru_cache(maxsize=1)
-def dbt_models() -> dict[str, Model]:
-    from orchestration.dbt import WarehouseDbtTranslator, dbt_project  # builds the manifest when stale
-
-    manifest = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
-    translator = WarehouseDbtTranslator()
-    models = {}
-    for node in manifest.get("nodes", {}).values():
-        if node.get("resource_type") != "model":
-            continue
-        sources = tuple(dep.rsplit(".", 1)[-1] for dep in node.get("depends_on", {}).get("nodes", [])
-                        if dep.startswith("source."))
-        models[node["name"]] = Model(node["name"], translator.get_asset_key(node),
-                                     f"{node['schema']}.{node.get('alias') or node['name']}", sources)
-    return models
+# --- the dbt models they guard (dbt's manifest: assets/common/dbt_project.py) ------------------------------------
 
 
 def published_models() -> list[Model]:
@@ -160,14 +131,9 @@ def _result(context, warehouse: WarehouseResource, con, key: AssetKey, check: st
                                                   context.run.run_id])
     metadata = finding.metadata()
     if not finding.passed:
-        alert_id = record_alert(
-            con, severity=level, kind="failed_check" if level == "error" else "warning",
-            subject=f"{SUBJECT_NL[level]}: {check} op {asset}", message=finding.description,
-            action=ACTION_NL.get(check), source=asset, check_name=check, run_id=context.run.run_id,
-            settings=warehouse.settings(),
-            # an error once per run; a warning once for as long as it says the same
-            dedupe_on=("kind", "source", "check_name", "run_id") if level == "error"
-            else ("kind", "source", "check_name", "message"))
+        alert_id = record_check_alert(
+            con, error=level == "error", asset=asset, check_name=check, message=finding.description,
+            action=ACTION_NL.get(check), run_id=context.run.run_id, settings=warehouse.settings())
         metadata["alert_id"] = alert_id
     return AssetCheckResult(asset_key=key, check_name=check, passed=finding.passed, severity=severity,
                             description=finding.description, metadata=metadata)

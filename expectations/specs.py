@@ -128,6 +128,34 @@ PROGRAMME_REGISTER = SourceSpec(
     key=("programme_code", "location"),
 )
 
+#: DUO's marks of a suppressed cell (fewer than five students), as a SQL list; its reader reads them too.
+DUO_SUPPRESSED = "('<5', '-1')"
+
+DUO_ENROLMENT = SourceSpec(
+    name="duo_enrolment",
+    landing_subdir="students/duo",
+    description="DUO open data: enrolled (or first-year) students per study year, programme and municipality.",
+    columns=(
+        Column("study_year", INTEGER, minimum=1990, maximum=2100, protects="the 1 October the count is of"),
+        Column("brin", TEXT, required=False, nullable=True),
+        Column("programme_code", TEXT, protects="CROHO programme"),
+        Column("programme_name", TEXT, required=False, nullable=True),
+        Column("municipality", TEXT, protects="maps the count onto a campus"),
+        Column("municipality_code", TEXT, required=False, nullable=True),
+        Column("level", TEXT, required=False, nullable=True),
+        Column("breakdown", TEXT, nullable=True),
+        Column("measure", TEXT),
+        Column("n_text", TEXT, nullable=True),
+        Column("suppressed_flag", BOOLEAN),
+    ),
+    key=("study_year", "programme_code", "municipality", "level", "breakdown", "measure"),
+    row_rules=(
+        RowRule("count_or_suppressed",
+                f"n_text IN {DUO_SUPPRESSED} OR TRY_CAST(n_text AS BIGINT) >= 0 OR (n_text IS NULL AND suppressed_flag)",
+                ("n_text",), "not a count ≥ 0 nor a suppressed cell (<5, -1)"),
+    ),
+)
+
 SOURCES: dict[str, SourceSpec] = {
     spec.name: spec for spec in (PARTICIPATION_HOURS, PARTICIPATION_POOL, STUDENT_COUNTS, PROGRAMME_REGISTER)
 }

@@ -45,9 +45,13 @@ from functools import lru_cache
 import duckdb
 
 from assets.common.pseudonym import mask
-from expectations.specs import (
-    ANSWER, DATE, EARLIEST_DATE, STUDENT_NUMBER, TEXT, TIMESTAMP, SourceSpec,
+from expectations.rule_text import (
+    RULE_LABELS, STUDENT_NUMBER_REGEX, date_range_label, kind_label, range_label, row_rule_holds_sql,
 )
+from expectations.specs import (
+    ANSWER, DATE, DUO_ENROLMENT, EARLIEST_DATE, SOURCES, STUDENT_NUMBER, TEXT, TIMESTAMP, SourceSpec,
+)
+from expectations.survey_codebook import SURVEY_RESPONSES
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
@@ -57,18 +61,6 @@ log = logging.getLogger(__name__)
 CHUNK_ROWS = 200_000
 #: Examples (row numbers) collected per failed expectation.
 MAX_EXAMPLES = 50
-
-#: The regex a student number must match (also used by expectations.validate).
-STUDENT_NUMBER_REGEX = r"^[0-9A-Za-z]{1,20}$"
-
-RULE_LABELS = {
-    "missing": "required column missing",
-    "no_rows": "the file has a header but no data rows",
-    "empty": "empty",
-    "student_number": "not a plausible student number (letters and digits, at most 20)",
-    "key": "duplicate natural key inside the file",
-}
-
 
 def text_column(name: str) -> str:
     """The frame column holding the cell as delivered (trimmed text; lower case for answers)."""
@@ -126,8 +118,6 @@ def build_suite(spec: SourceSpec, today: dt.date | None = None, derived: tuple[s
     """The suite of one landing source. `derived` names columns filled from others when empty (not required).
 
     `batched`: the suite for several files in one frame (`SuiteBatch`): a natural key is unique per file."""
-    from expectations.validate import kind_label  # the same wording as the bulk SQL checks
-
     gx, gxe = _gx()
     today = today or dt.date.today()
 
@@ -162,18 +152,14 @@ def build_suite(spec: SourceSpec, today: dt.date | None = None, derived: tuple[s
                 column=col.name, regex=STUDENT_NUMBER_REGEX,
                 meta=meta(RULE_LABELS["student_number"], protects, (col.name,))))
         if col.minimum is not None or col.maximum is not None:
-            lo = "-inf" if col.minimum is None else f"{col.minimum:g}"
-            hi = "inf" if col.maximum is None else f"{col.maximum:g}"
             expectations.append(gxe.ExpectColumnValuesToBeBetween(
                 column=col.name, min_value=col.minimum, max_value=col.maximum,
-                meta=meta(f"outside the allowed range {lo} … {hi}", protects, (col.name,))))
+                meta=meta(range_label(col), protects, (col.name,))))
         if col.kind in (DATE, TIMESTAMP):
-            word = "date" if col.kind == DATE else "timestamp"
             expectations.append(gxe.ExpectColumnValuesToBeBetween(
                 # both bounds as timestamps: GX compares the frame's datetime64 cells with them
                 column=col.name, min_value=f"{EARLIEST_DATE}T00:00:00", max_value=f"{today.isoformat()}T23:59:59",
-                meta=meta(f"{word} before {EARLIEST_DATE} or after today ({today.isoformat()})", protects,
-                          (col.name,))))
+                meta=meta(date_range_label(col, today), protects, (col.name,))))
     for rule in spec.row_rules:
         expectations.append(gxe.ExpectColumnValuesToBeInSet(
             column=rule_column(rule.name), value_set=[True],
@@ -193,11 +179,7 @@ def build_suite(spec: SourceSpec, today: dt.date | None = None, derived: tuple[s
 
 
 def landing_specs() -> dict[str, SourceSpec]:
-    """The six landing sources' specs (DUO's spec lives with its reader in assets/ingest/duo.py)."""
-    from assets.ingest.duo import DUO_ENROLMENT
-    from expectations.specs import SOURCES
-    from expectations.survey_codebook import SURVEY_RESPONSES
-
+    """The six landing sources' specs."""
     return {**SOURCES, SURVEY_RESPONSES.name: SURVEY_RESPONSES, DUO_ENROLMENT.name: DUO_ENROLMENT}
 
 
@@ -337,8 +319,6 @@ def run_suite(con: duckdb.DuckDBPyConnection, spec: SourceSpec, *, text_relation
     `expectations.validate`); None when typing never happened (a required column is missing, or there are no
     rows): then only the table-level expectations are evaluated, on the columns as delivered (`text_relation`).
     """
-    from expectations.validate import row_rule_holds_sql
-
     suite = build_suite(spec, today, derived)
     runner = _runner()
     outcome = SuiteOutcome(suite.name)
@@ -391,8 +371,6 @@ def run_suite(con: duckdb.DuckDBPyConnection, spec: SourceSpec, *, text_relation
 def frame_sql(spec: SourceSpec, cells_relation: str) -> str:
     """The frame GX validates: typed columns, the delivered text of every typed column (lower case for answers),
     whether each typed cell parsed, and whether every row rule holds."""
-    from expectations.validate import row_rule_holds_sql
-
     selects = ["_row"]
     for col in spec.columns:
         selects.append(f'"{col.name}"')

@@ -17,25 +17,17 @@ from dataclasses import dataclass, field
 from assets.common.landing_files import LandingTable
 from assets.common.masking import count_text
 from assets.common.pseudonym import mask_sql
+from expectations.rule_text import (
+    RULE_LABELS, STUDENT_NUMBER_REGEX, date_range_label, kind_label, range_label, row_rule_holds_sql,
+)
 from expectations.specs import (
     ANSWER, BOOLEAN, DATE, DECIMAL, EARLIEST_DATE, INTEGER, QUARTER, STUDENT_NUMBER, TEXT, TIMESTAMP,
-    Column, RowRule, SourceSpec,
+    Column, SourceSpec,
 )
-from expectations.suites import STUDENT_NUMBER_REGEX, SuiteOutcome, run_suite, text_column
+from expectations.suites import SuiteOutcome, run_suite, text_column
 
 TRUE_WORDS = ("1", "true", "ja", "waar", "yes", "y", "j")
 FALSE_WORDS = ("0", "false", "nee", "onwaar", "no", "n")
-
-_KIND_LABEL = {
-    INTEGER: "not a whole number",
-    DECIMAL: "not a number",
-    DATE: "not a date (YYYY-MM-DD or DD-MM-YYYY)",
-    TIMESTAMP: "not a timestamp (ISO 8601 or DD-MM-YYYY HH:MM[:SS])",
-    BOOLEAN: "not a yes/no value (1/0, true/false, ja/nee)",
-    QUARTER: "not a quarter (YYYY-Qn, e.g. 2023-Q1)",
-    ANSWER: "not an answer of the codebook",
-}
-
 
 _SQL_TYPE = {TEXT: "VARCHAR", STUDENT_NUMBER: "VARCHAR", INTEGER: "BIGINT", DECIMAL: "DECIMAL(18,4)",
              DATE: "DATE", TIMESTAMP: "TIMESTAMP", BOOLEAN: "BOOLEAN", QUARTER: "VARCHAR", ANSWER: "SMALLINT"}
@@ -98,19 +90,6 @@ class ValidationResult:
                 continue
             parts.append(f"{column}: {rule} ({count_text(n)} row{'s' if n != 1 else ''}{'; rows ' + rows if rows else ''})")
         return "; ".join(parts)
-
-
-def kind_label(col: Column) -> str:
-    """The rule a value of a typed column breaks when it does not parse (wording shared with the GX suite)."""
-    rule = _KIND_LABEL[col.kind]
-    if col.kind == ANSWER:
-        rule += f" (allowed: {', '.join(col.answers)})"
-    return rule
-
-
-def row_rule_holds_sql(rule: RowRule) -> str:
-    """Whether a row rule holds for a row of the typed table (a rule that cannot be evaluated, null, holds)."""
-    return f"coalesce(({rule.condition}), TRUE)"
 
 
 def _typed_expr(col: Column) -> str:
@@ -200,14 +179,14 @@ def _validate_sql(table: LandingTable, spec: SourceSpec, today: dt.date, derived
     if missing:
         found = ", ".join(c for c in table.columns) or "(none)"
         for m in missing:
-            result.violations.append(Violation(None, m, f"required column missing (columns found: {found})", None))
-            result.counts[(m, "required column missing")] = 1
+            result.violations.append(Violation(None, m, f"{RULE_LABELS['missing']} (columns found: {found})", None))
+            result.counts[(m, RULE_LABELS["missing"])] = 1
         return result
 
     result.rows = table.count()
     if result.rows == 0:
-        result.violations.append(Violation(None, "(all)", "the file has a header but no data rows", None))
-        result.counts[("(all)", "the file has a header but no data rows")] = 1
+        result.violations.append(Violation(None, "(all)", RULE_LABELS["no_rows"], None))
+        result.counts[("(all)", RULE_LABELS["no_rows"])] = 1
         return result
 
     # 1. the cells: every spec column typed, beside the text it was typed from (absent optional columns are
@@ -237,25 +216,23 @@ def _validate_sql(table: LandingTable, spec: SourceSpec, today: dt.date, derived
         raw = val if col.kind in (TEXT, STUDENT_NUMBER) else f't."{text_column(col.name)}"'
         out = mask_sql(raw) if col.kind == STUDENT_NUMBER else raw  # what a report may show
         if not col.nullable and not (derived and col.name in derived):
-            checks.append((col.name, "empty", f"SELECT t._row, {out} {base} WHERE {raw} IS NULL"))
+            checks.append((col.name, RULE_LABELS["empty"], f"SELECT t._row, {out} {base} WHERE {raw} IS NULL"))
         if col.kind not in (TEXT, STUDENT_NUMBER):
             checks.append((col.name, kind_label(col), f"SELECT t._row, {out} {base} WHERE {raw} IS NOT NULL AND {val} IS NULL"))
         if col.kind == STUDENT_NUMBER:
-            checks.append((col.name, "not a plausible student number (letters and digits, at most 20)",
+            checks.append((col.name, RULE_LABELS["student_number"],
                            f"SELECT t._row, {out} {base} WHERE NOT regexp_matches({raw}, '{STUDENT_NUMBER_REGEX}')"))
         if col.minimum is not None or col.maximum is not None:
-            lo = "-inf" if col.minimum is None else f"{col.minimum:g}"
-            hi = "inf" if col.maximum is None else f"{col.maximum:g}"
             cond = " OR ".join(
                 ([f"{val} < {col.minimum}"] if col.minimum is not None else [])
                 + ([f"{val} > {col.maximum}"] if col.maximum is not None else []))
-            checks.append((col.name, f"outside the allowed range {lo} … {hi}", f"SELECT t._row, {out} {base} WHERE {cond}"))
+            checks.append((col.name, range_label(col), f"SELECT t._row, {out} {base} WHERE {cond}"))
         if col.kind == DATE:
-            checks.append((col.name, f"date before {EARLIEST_DATE} or after today ({today.isoformat()})",
+            checks.append((col.name, date_range_label(col, today),
                            f"SELECT t._row, {out} {base} WHERE {val} < DATE '{EARLIEST_DATE}' "
                            f"OR {val} > DATE '{today.isoformat()}'"))
         if col.kind == TIMESTAMP:
-            checks.append((col.name, f"timestamp before {EARLIEST_DATE} or after today ({today.isoformat()})",
+            checks.append((col.name, date_range_label(col, today),
                            f"SELECT t._row, {out} {base} WHERE CAST({val} AS DATE) < DATE '{EARLIEST_DATE}' "
                            f"OR CAST({val} AS DATE) > DATE '{today.isoformat()}'"))
     shown = {c.name: (mask_sql(f't."{c.name}"') if c.kind == STUDENT_NUMBER else f'CAST(t."{c.name}" AS VARCHAR)')
@@ -265,7 +242,7 @@ def _validate_sql(table: LandingTable, spec: SourceSpec, today: dt.date, derived
         checks.append((", ".join(rule.columns), rule.message,
                        f"SELECT t._row, concat_ws(' / ', {cols}) FROM {typed} t WHERE NOT {row_rule_holds_sql(rule)}"))
     key = ", ".join(f'"{k}"' for k in spec.key)
-    checks.append((", ".join(spec.key), "duplicate natural key inside the file",
+    checks.append((", ".join(spec.key), RULE_LABELS["key"],
                    f"""SELECT t._row, concat_ws(' / ', {', '.join(shown[k] for k in spec.key)})
                        FROM {typed} t JOIN (SELECT {key} FROM {typed} GROUP BY {key} HAVING count(*) > 1) d
                        USING ({key})"""))

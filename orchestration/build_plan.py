@@ -28,11 +28,11 @@ import json
 
 import duckdb
 
+from assets.common.dbt_project import dbt_project_files
 from assets.common.disclosure.rules import DisclosureRules
 from assets.common.settings import Settings
 from assets.common.warehouse import RAW_TABLES
 from assets.exports.unchanged import files_fingerprint, fingerprint
-from orchestration.dbt import dbt_project_files
 
 
 def current_state(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict:

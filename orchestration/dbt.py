@@ -1,4 +1,8 @@
-"""dbt inside Dagster: one `DbtProject`, one translator, the `@dbt_assets` (dbt tests become asset checks)."""
+"""dbt inside Dagster: one translator, the `@dbt_assets` (dbt tests become asset checks), the dbt resource.
+
+The project itself (`dbt_project`, its manifest, the models in it) is assets/common/dbt_project.py; what is kept
+of dbt per warehouse (its parse, the build folders) is assets/common/dbt_state.py.
+"""
 
 
 import importlib.metadata
@@ -6,7 +10,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import uuid
 from pathlib import Path
 from collections.abc import Iterable, Mapping
@@ -15,73 +18,30 @@ from typing import Any
 
 from dagster import AssetExecutionContext, AssetKey
 from packaging import version
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
+from assets.common.dbt_command import (
+    VENV_DBT, VENV_DBT_CHILD, child_env, dbt_executable, dbt_parse_command, dbt_subprocess_env,
+)
+from assets.common.dbt_project import dbt_asset_key, dbt_project, ensure_manifest
+from assets.common.dbt_state import build_target, partial_parse_path, prune_build_targets, save_partial_parse
 from assets.common.resource import WarehouseResource
 from assets.common.settings import DBT_PROJECT_DIR, Settings
-from assets.exports.dbt_docs import dbt_subprocess_env, partial_parse_path, save_partial_parse
 from assets.ingest.raw_assets import WRITER_POOL
-from orchestration.dbt_child import child_env
+from orchestration import build_plan
 from orchestration.tags import FULL_REFRESH_TAG
 
 #: what the pipeline's `dbt build` leaves out (see warehouse_dbt_models)
 DBT_BUILD_ARGS = ("--exclude", "resource_type:unit_test")
 
-dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-
-
-def ensure_manifest() -> None:
-    """(Re)build dbt's manifest when it is missing or older than the project's files (`dbt parse`, seconds).
-
-    `dagster dev` does this itself (`prepare_if_dev`); the CLI and tests call this before loading definitions.
-    """
-    manifest = dbt_project.manifest_path
-    sources = dbt_project_files()
-    if manifest.exists() and manifest.stat().st_mtime >= max(p.stat().st_mtime for p in sources):
-        return
-    env = {**os.environ, **child_env(),
-           "WB_WAREHOUSE_PATH": os.environ.get("WB_WAREHOUSE_PATH", str(manifest.parent / "parse.duckdb"))}
-    subprocess.run(dbt_parse_command(manifest.parent), check=True, env=env)
-
-
-def dbt_parse_command(target: Path) -> list[str]:
-    """`dbt parse` of the project into `target` (its manifest and `partial_parse.msgpack`)."""
-    return [_dbt_executable(), "parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir",
-            str(DBT_PROJECT_DIR), "--target-path", str(target)]
-
-
-def dbt_project_files() -> list[Path]:
-    """The files that make the dbt project (what its manifest and documentation are built from)."""
-    files = [p for d in ("models", "macros", "seeds", "tests") for p in (DBT_PROJECT_DIR / d).rglob("*") if p.is_file()]
-    return files + [DBT_PROJECT_DIR / "dbt_project.yml", DBT_PROJECT_DIR / "profiles.yml"]
-
-
-#: dbt installed in this environment, beside its Python, and the command that starts it ending with its parent
-VENV_DBT = Path(sys.executable).with_name("dbt")
-VENV_DBT_CHILD = Path(sys.executable).with_name("wellbeing-dbt")
-
-
-def _dbt_executable() -> str:
-    """`wellbeing-dbt` (orchestration/dbt_child.py: dbt dies with the process that started it), else dbt."""
-    if VENV_DBT_CHILD.exists() and VENV_DBT.exists():
-        return str(VENV_DBT_CHILD)
-    return str(VENV_DBT) if VENV_DBT.exists() else "dbt"
-
-
-ensure_manifest()
+ensure_manifest()  # the one work at import: dagster-dbt reads the manifest below
 
 
 class WarehouseDbtTranslator(DagsterDbtTranslator):
-    """Asset keys follow the warehouse's schemas: `raw/<table>` for sources, `<schema>/<model>` for models."""
+    """Asset keys follow the warehouse's schemas (`dbt_asset_key`); groups its schemas, seeds `reference`."""
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
-        kind = dbt_resource_props["resource_type"]
-        if kind == "source":
-            return AssetKey(["raw", dbt_resource_props["name"]])
-        if kind == "seed":
-            return AssetKey(["reference", dbt_resource_props["name"]])
-        schema = dbt_resource_props.get("config", {}).get("schema") or dbt_resource_props.get("schema")
-        return AssetKey([schema, dbt_resource_props["name"]])
+        return dbt_asset_key(dbt_resource_props)
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         if dbt_resource_props["resource_type"] == "seed":
@@ -96,8 +56,6 @@ def warehouse_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, wa
 
     dbt's unit tests check the SQL on fixed fixtures, not the data: they run in the test suite (`make test`,
     tests/dbt), not in every materialisation, where they cost half a minute whatever the data."""
-    from orchestration import build_plan  # it imports this module
-
     settings = warehouse.settings()
     run_id = context.run.run_id
     selected = context.selected_asset_keys
@@ -195,45 +153,6 @@ class EarlyParse:
         shutil.rmtree(self.target, ignore_errors=True)
 
 
-#: dbt target folders kept per warehouse (the latest builds' compiled SQL and run_results.json, for debugging)
-KEPT_BUILD_TARGETS = 3
-
-
-def build_targets_dir(settings: Settings) -> Path:
-    return settings.data_dir / "state" / "dbt" / "builds"
-
-
-def build_target(settings: Settings, run_id: str) -> Path:
-    """A new dbt target folder for one build of this warehouse (beside its other state, not in the project).
-
-    Builds of one warehouse never run at once (writer pool, DuckDB's file lock); other warehouses have their own
-    folder. Each build leaves ~10 MB (compiled SQL, manifest): prune_build_targets keeps the latest few."""
-    target = build_targets_dir(settings) / f"{run_id[:8]}-{uuid.uuid4().hex[:7]}"
-    target.mkdir(parents=True)
-    return target
-
-
-def build_targets_newest_first(settings: Settings) -> list[Path]:
-    """This warehouse's build target folders, the latest build first (none before the first build)."""
-    folder = build_targets_dir(settings)
-    return sorted((p for p in folder.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime_ns,
-                  reverse=True) if folder.is_dir() else []
-
-
-def latest_build_manifest(settings: Settings) -> Path | None:
-    """The manifest.json of this warehouse's latest dbt build that wrote one (None before the first)."""
-    return next((p / "manifest.json" for p in build_targets_newest_first(settings)
-                 if (p / "manifest.json").is_file()), None)
-
-
-def prune_build_targets(settings: Settings, keep: int = KEPT_BUILD_TARGETS) -> list[Path]:
-    """Remove all but this warehouse's `keep` latest build target folders; returns what was removed."""
-    folders = build_targets_newest_first(settings)
-    for folder in folders[keep:]:
-        shutil.rmtree(folder, ignore_errors=True)
-    return folders[keep:]
-
-
 class WarehouseDbtCliResource(DbtCliResource):
     """dagster-dbt's resource without two fixed costs it pays before every dbt command (3.4 s per build).
 
@@ -255,4 +174,4 @@ class WarehouseDbtCliResource(DbtCliResource):
 
 def dbt_resource() -> DbtCliResource:
     """dbt from this environment (the venv's `bin/`), whether or not the venv is on PATH."""
-    return WarehouseDbtCliResource(project_dir=dbt_project, dbt_executable=_dbt_executable())
+    return WarehouseDbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable())

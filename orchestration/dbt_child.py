@@ -17,14 +17,9 @@ import signal
 import sys
 from pathlib import Path
 
-#: the process that starts dbt names itself here (`child_env`), so that a parent gone before the prctl is seen
-PARENT_ENV = "WB_DBT_PARENT_PID"
+from assets.common.dbt_command import PARENT_ENV  # the parent names itself there (`child_env`)
+
 PR_SET_PDEATHSIG = 1
-
-
-def child_env() -> dict[str, str]:
-    """What the environment of a dbt started through this command carries from the process starting it."""
-    return {PARENT_ENV: str(os.getpid())}
 
 
 def end_with_parent() -> None:

@@ -34,7 +34,7 @@ from assets.common.warehouse import connect
 from assets.ingest import duo, participation, students, survey
 from assets.ingest.engine import Source, delivery, partitions_of, sha256_of, shown_name
 from orchestration.jobs import LOAD_JOBS, ingest_job, refresh_hours_job, refresh_survey_job, transform_job
-from orchestration.partitions import quarter_partition_key, quarter_partitions, survey_year_partitions
+from assets.ingest.partitions import quarter_partition_key, quarter_partitions, survey_year_partitions
 from orchestration.tags import RANGE_END, RANGE_START, TRIGGER_TAG
 
 LANDING_INTERVAL_S = 60

@@ -12,20 +12,20 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
-from dagster import AssetKey, AssetSelection, DagsterEventType, DagsterInstance
+from dagster import AssetKey, AssetSelection, DagsterInstance
 
-from assets.common.masking import safe_text
 from assets.common.settings import Settings
 from assets.common.warehouse import connect
 from assets.ingest.raw_assets import held_partitions
 from orchestration.build_plan import changed_raw_tables, current_state, last_state, record_build
 from orchestration.dbt import EarlyParse
+from orchestration.failures import describe_failures
 from orchestration.jobs import BUILD_SELECTION
 from orchestration.run_history import fast_run_history
 from orchestration.stale_runs import fail_abandoned_runs, process_tags
 from assets.exports.assets import GROUP as EXPORTS_GROUP
 from assets.exports.sets import remove_abandoned
-from orchestration.partitions import quarter_partition_key, quarter_partitions, survey_year_partitions
+from assets.ingest.partitions import quarter_partition_key, quarter_partitions, survey_year_partitions
 from orchestration.tags import FULL_REFRESH_TAG, RANGE_END, RANGE_START, TRIGGER_TAG
 
 
@@ -121,23 +121,3 @@ def _run(defs, job_name: str, instance: DagsterInstance, tags: dict[str, str],
                                     run_config={"loggers": {"console": {"config": {"log_level": level}}}})
     return (describe_failures(result.all_events) if not result.success else []), result.run_id
 
-
-def describe_failures(events) -> list[str]:
-    """Failed checks (with their description, which names file and problem) and failed steps."""
-    problems: list[str] = []
-    for event in events:
-        if event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
-            evaluation = event.event_specific_data
-            if not evaluation.passed and evaluation.severity.value == "ERROR":
-                key = "/".join(evaluation.asset_key.path)
-                text = evaluation.description or ""
-                problems.append(f"check {evaluation.check_name} on {key} failed: {text}".rstrip(": "))
-        elif event.event_type == DagsterEventType.STEP_FAILURE:
-            error = event.event_specific_data.error
-            while error is not None and error.cause is not None:  # the root cause says what went wrong
-                error = error.cause
-            message = error.message.strip().splitlines()[0] if error and error.message else "unknown error"
-            if "blocking" in message.lower() and problems:
-                continue  # the check above already says why
-            problems.append(f"step {event.step_key} failed: {message}")
-    return [safe_text(p) for p in problems] or ["the run failed (see the Dagster UI for the event log)"]

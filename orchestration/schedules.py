@@ -10,7 +10,7 @@ from dagster import DefaultScheduleStatus, RunRequest, ScheduleEvaluationContext
 
 from assets.common.quarters import quarter_of
 from orchestration.jobs import refresh_hours_job, refresh_survey_job
-from orchestration.partitions import quarter_partition_key
+from assets.ingest.partitions import quarter_partition_key
 from orchestration.tags import TRIGGER_TAG
 
 TIMEZONE = "Europe/Amsterdam"

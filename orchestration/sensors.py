@@ -34,12 +34,13 @@ from dagster import (
 )
 from dagster._core.errors import DagsterAssetCheckFailedError
 
-from assets.common.alerts import mail_pending, record_alert
+from assets.common.alerts import mail_pending, record_alert, record_check_alert
 from assets.common.resource import WarehouseResource
 from assets.common.settings import Settings
 from assets.common.warehouse import connect
 from expectations.checks import ACTION_NL, OWN_CHECKS
 from expectations.freshness import freshness
+from orchestration.failures import describe_failures, root_cause
 
 log = logging.getLogger(__name__)
 
@@ -89,8 +90,6 @@ def run_has_failed_checks(instance: DagsterInstance, run_id: str) -> bool:
 
 def step_problems(instance: DagsterInstance, run_id: str) -> list[str]:
     """Failed steps of a run, by their root cause (a failed blocking check is reported as that check)."""
-    from orchestration.runner import describe_failures
-
     records = instance.get_records_for_run(run_id, of_type=DagsterEventType.STEP_FAILURE).records
     events = [r.event_log_entry.dagster_event for r in records if r.event_log_entry.dagster_event is not None]
     if not events:
@@ -130,15 +129,10 @@ def record_run_alerts(instance: DagsterInstance, run_id: str, job_name: str, set
     with _warehouse(settings) as con:
         for evaluation in checks:
             asset = evaluation.asset_key.to_user_string()
-            error = evaluation.severity.value == "ERROR"
-            record_alert(
-                con, severity="error" if error else "warning", kind="failed_check" if error else "warning",
-                subject=f"{'Controle mislukt' if error else 'Waarschuwing'}: {evaluation.check_name} op {asset}",
+            record_check_alert(
+                con, error=evaluation.severity.value == "ERROR", asset=asset, check_name=evaluation.check_name,
                 message=_check_message(evaluation), action=ACTION_NL.get(evaluation.check_name, ACTION_CHECK),
-                source=asset, check_name=evaluation.check_name, run_id=run_id, settings=settings,
-                # an error once per run; a warning once for as long as it says the same (as expectations/checks.py)
-                dedupe_on=("kind", "source", "check_name", "run_id") if error
-                else ("kind", "source", "check_name", "message"))
+                run_id=run_id, settings=settings)
             _ALERTED.add((run_id, asset, evaluation.check_name))
             n += 1
         if problems:
@@ -172,9 +166,7 @@ def alert_on_step_failure_hook(context: HookContext) -> None:
     if isinstance(error, DagsterAssetCheckFailedError):
         problems = []  # a blocking check failed: the check itself is the alert
     else:
-        root = error
-        while root is not None and root.__cause__ is not None:  # the root cause says what went wrong
-            root = root.__cause__
+        root = root_cause(error)
         text = str(root).strip().splitlines() if root is not None else []
         kind = root.__class__.__name__ if root is not None else "unknown error"
         problems = [f"step {context.step_key} failed: {kind}{': ' + text[0] if text else ''}"]

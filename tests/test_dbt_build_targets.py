@@ -1,10 +1,10 @@
 """dbt's target folders of the pipeline's builds live under the warehouse's state and are pruned
-(orchestration/dbt.py: build_target, prune_build_targets): each build leaves ~10 MB of compiled SQL."""
+(assets/common/dbt_state.py: build_target, prune_build_targets): each build leaves ~10 MB of compiled SQL."""
 
 import os
 
 from assets.common.settings import Settings
-from orchestration.dbt import build_target, build_targets_dir, prune_build_targets
+from assets.common.dbt_state import build_target, build_targets_dir, prune_build_targets
 
 
 def test_each_build_gets_a_new_folder_under_the_warehouse_state(tmp_path, monkeypatch):
@@ -37,8 +37,10 @@ def test_a_new_warehouse_gets_its_parse_early_and_dbt_uses_it(tmp_path, monkeypa
     none; dbt then re-parses nothing for that warehouse; a warehouse with a saved parse starts no process."""
     import subprocess
 
-    from assets.exports.dbt_docs import partial_parse_path
-    from orchestration.dbt import DBT_PROJECT_DIR, EarlyParse, _dbt_executable
+    from assets.common.dbt_command import dbt_executable
+    from assets.common.dbt_state import partial_parse_path
+    from assets.common.settings import DBT_PROJECT_DIR
+    from orchestration.dbt import EarlyParse
 
     monkeypatch.setenv("WB_DATA_DIR", str(tmp_path))
     settings = Settings.from_env()
@@ -54,7 +56,7 @@ def test_a_new_warehouse_gets_its_parse_early_and_dbt_uses_it(tmp_path, monkeypa
     target.mkdir()
     (target / "partial_parse.msgpack").write_bytes(partial_parse_path(settings).read_bytes())
     env = {**os.environ, **settings.dbt_env()}
-    subprocess.run([_dbt_executable(), "parse", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir",
+    subprocess.run([dbt_executable(), "parse", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir",
                     str(DBT_PROJECT_DIR), "--target-path", str(target), "--log-path", str(target)],
                    env=env, check=True, capture_output=True, cwd=DBT_PROJECT_DIR)
     log = (target / "dbt.log").read_text()
@@ -66,7 +68,7 @@ def test_the_docs_reuse_a_build_manifest_only_when_it_compiled_every_model_and_t
     import json
 
     from assets.exports.dbt_docs import compiled_manifest
-    from orchestration.dbt import latest_build_manifest
+    from assets.common.dbt_state import latest_build_manifest
 
     def manifest(folder: str, **compiled: str):
         path = tmp_path / "state" / "dbt" / "builds" / folder / "manifest.json"

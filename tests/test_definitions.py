@@ -7,7 +7,7 @@ from dagster import AssetKey
 from dagster._core.definitions.backfill_policy import BackfillPolicyType
 
 from orchestration.definitions import defs
-from orchestration.partitions import quarter_label, quarter_partition_key, quarter_partitions, survey_year_partitions
+from assets.ingest.partitions import quarter_label, quarter_partition_key, quarter_partitions, survey_year_partitions
 
 ASSETS = {
     "landing/participation_hours", "landing/survey_responses",

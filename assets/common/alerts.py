@@ -37,6 +37,7 @@ KIND_NL = {
     "freshness": "levering ontbreekt",
     "run_failure": "run mislukt",
 }
+CHECK_SUBJECT_NL = {"error": "Controle mislukt", "warning": "Waarschuwing"}
 #: Columns an alert may be de-duplicated on (see `record_alert(dedupe_on=…)`).
 DEDUPE_COLUMNS = ("severity", "kind", "subject", "source", "file", "check_name", "message", "run_id")
 SMTP_TIMEOUT_S = 20
@@ -79,6 +80,18 @@ def record_alert(con: duckdb.DuckDBPyConnection, *, severity: str, kind: str, su
 
 
 # --- mail ----------------------------------------------------------------------------------------------------
+
+
+def record_check_alert(con: duckdb.DuckDBPyConnection, *, error: bool, asset: str, check_name: str, message: str,
+                       action: str | None, run_id: str, settings: Settings | None) -> str:
+    """The alert of a failed asset check, whoever notices it (the check itself, or a hook or sensor for dbt's
+    tests): an error once per run, a warning once for as long as it says the same."""
+    severity = "error" if error else "warning"
+    return record_alert(
+        con, severity=severity, kind="failed_check" if error else "warning",
+        subject=f"{CHECK_SUBJECT_NL[severity]}: {check_name} op {asset}", message=message, action=action,
+        source=asset, check_name=check_name, run_id=run_id, settings=settings,
+        dedupe_on=("kind", "source", "check_name", "run_id") if error else ("kind", "source", "check_name", "message"))
 
 
 def mail_configured(settings: Settings) -> bool:

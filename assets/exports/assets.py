@@ -15,6 +15,8 @@ from dagster import AssetExecutionContext, AssetKey, MaterializeResult, Metadata
 from dagster_dbt import DbtCliResource
 from matplotlib.figure import Figure
 
+from assets.common.dbt_project import dbt_models, dbt_project, dbt_project_files
+from assets.common.dbt_state import latest_build_manifest
 from assets.common.private import private_file
 from assets.common.resource import WarehouseResource
 from assets.common.settings import data_group, redact_dsn
@@ -27,7 +29,6 @@ from assets.exports.serving import publish_marts
 from assets.exports import unchanged
 from assets.exports.tables import DICTIONARY_NAME, export_table, write_data_dictionary, write_duckdb_copy
 from assets.ingest.raw_assets import WRITER_POOL
-from orchestration.dbt import dbt_project, dbt_project_files, latest_build_manifest, warehouse_dbt_models
 
 GROUP = "exports"
 MARTS, RESTRICTED = "marts", "restricted"
@@ -37,7 +38,7 @@ PREVIEW_DPI = 60       # the previews inlined in the asset's metadata (Dagster U
 
 
 def _model_keys(schema: str) -> list[AssetKey]:
-    return sorted((key for key in warehouse_dbt_models.keys if key.path[0] == schema), key=lambda k: k.path)
+    return sorted((model.key for model in dbt_models().values() if model.key.path[0] == schema), key=lambda k: k.path)
 
 
 MARTS_KEYS = _model_keys(MARTS)

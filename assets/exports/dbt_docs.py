@@ -8,43 +8,18 @@ project's own `target/` (which Dagster's dbt assets use) and a failed run publis
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import tempfile
 from pathlib import Path
 
+from assets.common.dbt_command import dbt_subprocess_env
+from assets.common.dbt_state import partial_parse_path
 from assets.common.settings import Settings
 from assets.exports.publish import Publication
-from orchestration.dbt_child import child_env
 
 #: published name -> file in dbt's target folder (`--static` embeds manifest and catalog in one HTML file)
 DOCS_FILES = {"index.html": "static_index.html", "manifest.json": "manifest.json", "catalog.json": "catalog.json"}
-
-
-def partial_parse_path(settings: Settings) -> Path:
-    """Where the pipeline keeps dbt's parse of the project for this warehouse (`partial_parse.msgpack`).
-
-    dbt re-parses the whole project when the profile differs (the warehouse path is part of it), so the parse
-    saved at install (`make manifest`) never serves a run; the one of this warehouse's last `dbt build` does,
-    and before the first build the one `wellbeing materialize` made beside ingestion (orchestration/dbt.py:
-    EarlyParse)."""
-    return settings.data_dir / "state" / "dbt" / "partial_parse.msgpack"
-
-
-def save_partial_parse(settings: Settings, target_path: Path) -> None:
-    source = Path(target_path) / "partial_parse.msgpack"
-    if source.exists():
-        destination = partial_parse_path(settings)
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        tmp = destination.with_suffix(".tmp")
-        shutil.copyfile(source, tmp)
-        tmp.replace(destination)
-
-
-def dbt_subprocess_env(settings: Settings) -> dict[str, str]:
-    """The environment of a dbt command the pipeline starts itself (docs, the early parse)."""
-    return {**os.environ, **settings.dbt_env(), **child_env(), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
 
 
 class DbtDocsError(RuntimeError):

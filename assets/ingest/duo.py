@@ -4,7 +4,8 @@
   (also the flattened open-data copy with `croho_code`, `is_onderdrukt`);
 - the older *wide* layout: one column per year (`2015;2016;…`), `;`-separated, blank lines in the body.
 
-Both become one long text table that the generic validation checks. Rows of other institutions are dropped
+Both become one long text table that the generic validation checks against `DUO_ENROLMENT`
+(expectations/specs.py). Rows of other institutions are dropped
 (BRIN from `WB_BRIN`; a file without a BRIN column is taken to be the institution's own extract). Suppressed
 cells (`<5`, `-1`, or empty with `is_onderdrukt`) stay unknown: `n_enrolled` null, `is_suppressed` true.
 """
@@ -20,37 +21,11 @@ from assets.common.landing_files import read_landing_file
 from assets.common.settings import Settings
 from assets.ingest.engine import Source
 from expectations.column_mapping import load_mapping
-from expectations.specs import BOOLEAN, INTEGER, TEXT, Column, RowRule, SourceSpec
+from expectations.specs import DUO_ENROLMENT, DUO_SUPPRESSED
 from expectations.validate import ValidationResult, validate
 
 #: Columns that split a programme × municipality count further; kept so no source row is lost.
 BREAKDOWN_COLUMNS = ("geslacht", "opleidingsvorm", "opleidingsfase_actueel", "opleidingsfase", "soort_instelling")
-_SUPPRESSED = "('<5', '-1')"
-
-DUO_ENROLMENT = SourceSpec(
-    name="duo_enrolment",
-    landing_subdir="students/duo",
-    description="DUO open data: enrolled (or first-year) students per study year, programme and municipality.",
-    columns=(
-        Column("study_year", INTEGER, minimum=1990, maximum=2100, protects="the 1 October the count is of"),
-        Column("brin", TEXT, required=False, nullable=True),
-        Column("programme_code", TEXT, protects="CROHO programme"),
-        Column("programme_name", TEXT, required=False, nullable=True),
-        Column("municipality", TEXT, protects="maps the count onto a campus"),
-        Column("municipality_code", TEXT, required=False, nullable=True),
-        Column("level", TEXT, required=False, nullable=True),
-        Column("breakdown", TEXT, nullable=True),
-        Column("measure", TEXT),
-        Column("n_text", TEXT, nullable=True),
-        Column("suppressed_flag", BOOLEAN),
-    ),
-    key=("study_year", "programme_code", "municipality", "level", "breakdown", "measure"),
-    row_rules=(
-        RowRule("count_or_suppressed",
-                f"n_text IN {_SUPPRESSED} OR TRY_CAST(n_text AS BIGINT) >= 0 OR (n_text IS NULL AND suppressed_flag)",
-                ("n_text",), "not a count ≥ 0 nor a suppressed cell (<5, -1)"),
-    ),
-)
 
 
 def read_duo(path: Path, con: duckdb.DuckDBPyConnection, settings: Settings,
@@ -93,9 +68,9 @@ def read_duo(path: Path, con: duckdb.DuckDBPyConnection, settings: Settings,
         f"""CREATE OR REPLACE TABLE duo_typed AS
             SELECT t._row, t.study_year::INTEGER AS study_year, t.brin, t.programme_code, t.programme_name,
                    t.municipality, t.municipality_code, t.level, t.breakdown, t.measure,
-                   CASE WHEN t.n_text IN {_SUPPRESSED} OR t.n_text IS NULL THEN NULL
+                   CASE WHEN t.n_text IN {DUO_SUPPRESSED} OR t.n_text IS NULL THEN NULL
                         ELSE CAST(t.n_text AS INTEGER) END AS n_enrolled,
-                   (t.n_text IN {_SUPPRESSED} OR t.n_text IS NULL) AS is_suppressed
+                   (t.n_text IN {DUO_SUPPRESSED} OR t.n_text IS NULL) AS is_suppressed
             FROM duo_typed t""")
     return "duo_typed", result
 

@@ -14,7 +14,7 @@ from assets.common.masking import safe_text
 from assets.common.resource import WarehouseResource
 from assets.ingest import duo, participation, students, survey
 from assets.ingest.engine import IngestReport, Source, load, scan
-from orchestration.partitions import quarter_label, quarter_partitions, survey_year_partitions
+from assets.ingest.partitions import quarter_label, quarter_partitions, survey_year_partitions
 
 WRITER_POOL = "duckdb_writer"  # one writer at a time: DuckDB locks the warehouse file
 FILES_ACCEPTED = "files_accepted"

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import json
 
-from orchestration.dbt import dbt_project
+from assets.common.dbt_project import dbt_project, ensure_manifest
 
 POSTGRES_MAX_IDENTIFIER = 63
 
 
 def test_relation_names_fit_postgres():
+    ensure_manifest()
     manifest = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
     relations = [n["alias"] or n["name"] for n in manifest["nodes"].values() if n["resource_type"] in ("model", "seed")]
     unit_tests = [u["name"] for u in manifest["unit_tests"].values()]

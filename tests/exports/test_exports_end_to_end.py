@@ -22,7 +22,7 @@ from assets.exports.catalog import table_docs
 from export_helpers import (
     KEY, QUARTERS, add_counts, as_excel_expects, excel_value, marts_of, read_excel_csv, run_materialize,
 )
-from orchestration.dbt import dbt_project
+from assets.common.dbt_project import dbt_project
 
 DUCKDB14 = Path(sys.prefix) / "duckdb14"
 EXPECTED_MARTS = {"dim_domain", "dim_location", "dim_programme", "dim_quarter", "participation_by_domain",

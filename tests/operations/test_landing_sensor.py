@@ -22,7 +22,7 @@ from assets.common.resource import WarehouseResource
 from assets.common.warehouse import connect
 from orchestration.definitions import defs
 from orchestration.landing_sensor import build_after_loads, contiguous_ranges, landing_files
-from orchestration.partitions import quarter_partitions
+from assets.ingest.partitions import quarter_partitions
 from orchestration.schedules import weekly_current_quarter, yearly_survey_cycle
 from orchestration.tags import RANGE_END, RANGE_START, TRIGGER_TAG
 from tests.operations.conftest import warehouse_locked_by_another_process
