@@ -63,7 +63,7 @@ KEY_OR_DEMO = if [ "$(DEMO)" = 1 ]; then export WB_DEMO=1; \
 	  echo "WB_PSEUDONYM_KEY is not set: set your key, or DEMO=1 for the demo data of make demo" >&2; exit 2; fi
 
 ui: install
-	@$(KEY_OR_DEMO); DAGSTER_HOME=$${DAGSTER_HOME:-$(CURDIR)/data/dagster_home} \
+	@$(KEY_OR_DEMO); DAGSTER_HOME=$${DAGSTER_HOME:-$${WB_DATA_DIR:-$(CURDIR)/data}/dagster_home} WB_AUTOMATION=off \
 	  $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
 # A deployment: Dagster's storage on PostgreSQL, webserver and daemon (schedules, sensors, run queue).

@@ -5,6 +5,7 @@ target)."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import sys
@@ -115,17 +116,30 @@ def materialize(settings: Settings | None = None, out=print, full: bool = False)
     if not (home / "dagster.yaml").exists():  # nothing here reaches the internet, usage statistics neither
         (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
     started = time.monotonic()
-    try:
-        problems = run_everything(settings, out=out, full=full)
-    except Exception as exc:  # outside any step (e.g. Dagster's run history on a full disk): no hook alerted
-        problems = [alert_crash(settings, exc)]
+    terminal = sys.stdout
+    show = out if out is not print else (lambda text: print(text, file=terminal, flush=True))
+    log_path = settings.data_dir / "logs" / "materialize.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    # what the frameworks print while the runs go (dbt's own log, which dagster-dbt echoes line by line) goes to
+    # the log file; the terminal shows one line per step, the warnings and the outcome
+    with open(log_path, "w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
+        def progress(text: str) -> None:
+            show(text)
+            print(text, flush=True)
+
+        try:
+            problems = run_everything(settings, out=progress, full=full)
+        except Exception as exc:  # outside any step (e.g. Dagster's run history on a full disk): no hook alerted
+            problems = [alert_crash(settings, exc)]
     elapsed = time.monotonic() - started
     if problems:
-        print(f"\nwellbeing materialize FAILED after {elapsed:.1f} s:", file=sys.stderr)
+        print(f"\nwellbeing materialize FAILED after {elapsed:.1f} s (the runs' full log: {log_path}):",
+              file=sys.stderr)
         for problem in problems:
             print(f"  - {problem}", file=sys.stderr)
         return 1
-    out(f"\nwellbeing materialize succeeded in {elapsed:.1f} s. Warehouse: {settings.warehouse_path}")
+    out(f"\nwellbeing materialize succeeded in {elapsed:.1f} s. Warehouse: {settings.warehouse_path} "
+        f"(the runs' full log: {log_path})")
     return 0
 
 

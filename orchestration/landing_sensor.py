@@ -24,7 +24,7 @@ from pathlib import Path
 
 import duckdb
 from dagster import (
-    DagsterRunStatus, DefaultSensorStatus, RunRequest, RunsFilter, RunStatusSensorContext,
+    DagsterRunStatus, RunRequest, RunsFilter, RunStatusSensorContext,
     SensorEvaluationContext, SensorResult, SkipReason, run_status_sensor, sensor,
 )
 
@@ -33,6 +33,7 @@ from assets.common.settings import Settings
 from assets.common.warehouse import connect
 from assets.ingest import duo, participation, students, survey
 from assets.ingest.engine import Source, delivery, partitions_of, sha256_of, shown_name
+from orchestration.automation import sensor_status
 from orchestration.jobs import LOAD_JOBS, ingest_job, refresh_hours_job, refresh_survey_job, transform_job
 from assets.ingest.partitions import quarter_partition_key, quarter_partitions, survey_year_partitions
 from orchestration.tags import RANGE_END, RANGE_START, TRIGGER_TAG
@@ -138,7 +139,7 @@ def landing_run_requests(settings: Settings, seen: dict[str, str]) -> tuple[list
     return requests, now
 
 
-@sensor(name="landing_files", minimum_interval_seconds=LANDING_INTERVAL_S, default_status=DefaultSensorStatus.RUNNING,
+@sensor(name="landing_files", minimum_interval_seconds=LANDING_INTERVAL_S, default_status=sensor_status(),
         jobs=[refresh_hours_job, refresh_survey_job, ingest_job],
         description="A new or changed landing file starts runs for exactly the quarters / survey years it holds "
                     "(other sources: ingest_landing). build_after_loads then rebuilds the warehouse.")
@@ -154,7 +155,7 @@ def landing_files(context: SensorEvaluationContext, warehouse: WarehouseResource
 
 
 @run_status_sensor(run_status=DagsterRunStatus.SUCCESS, name="build_after_loads", monitored_jobs=LOAD_JOBS,
-                   request_job=transform_job, default_status=DefaultSensorStatus.RUNNING,
+                   request_job=transform_job, default_status=sensor_status(),
                    description="After a successful load, one build_warehouse run (dbt build, checks, exports); "
                                "loads that finish while a build is still queued share it.")
 def build_after_loads(context: RunStatusSensorContext):

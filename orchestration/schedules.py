@@ -6,9 +6,10 @@ warehouse. Times are Dutch (Europe/Amsterdam), outside office hours, so analysts
 
 import datetime as dt
 
-from dagster import DefaultScheduleStatus, RunRequest, ScheduleEvaluationContext, schedule
+from dagster import RunRequest, ScheduleEvaluationContext, schedule
 
 from assets.common.quarters import quarter_of
+from orchestration.automation import schedule_status
 from orchestration.jobs import refresh_hours_job, refresh_survey_job
 from assets.ingest.partitions import quarter_partition_key
 from orchestration.tags import TRIGGER_TAG
@@ -23,7 +24,7 @@ def _local_date(context: ScheduleEvaluationContext) -> dt.date:
 
 
 @schedule(name="weekly_current_quarter", cron_schedule="0 5 * * 1", job=refresh_hours_job,
-          execution_timezone=TIMEZONE, default_status=DefaultScheduleStatus.RUNNING,
+          execution_timezone=TIMEZONE, default_status=schedule_status(),
           description="Mondays 05:00: reload the running quarter's hours (late files, corrections), then rebuild.")
 def weekly_current_quarter(context: ScheduleEvaluationContext) -> RunRequest:
     quarter = quarter_of(_local_date(context))
@@ -32,7 +33,7 @@ def weekly_current_quarter(context: ScheduleEvaluationContext) -> RunRequest:
 
 
 @schedule(name="yearly_survey_cycle", cron_schedule=SURVEY_CYCLE_CRON, job=refresh_survey_job,
-          execution_timezone=TIMEZONE, default_status=DefaultScheduleStatus.RUNNING,
+          execution_timezone=TIMEZONE, default_status=schedule_status(),
           description="20 June 06:00, after the survey's fieldwork: load this year's survey export, then rebuild "
                       "(indicators, feedback, charts).")
 def yearly_survey_cycle(context: ScheduleEvaluationContext) -> RunRequest:

@@ -28,7 +28,7 @@ from collections.abc import Iterator
 
 import duckdb
 from dagster import (
-    DagsterEventType, DagsterInstance, DagsterRunStatus, DefaultSensorStatus, HookContext,
+    DagsterEventType, DagsterInstance, DagsterRunStatus, HookContext,
     RunFailureSensorContext, RunStatusSensorContext, SensorEvaluationContext, SkipReason, define_asset_job,
     failure_hook, run_failure_sensor, run_status_sensor, sensor, success_hook,
 )
@@ -40,6 +40,7 @@ from assets.common.settings import Settings
 from assets.common.warehouse import connect
 from expectations.checks import ACTION_NL, OWN_CHECKS
 from expectations.freshness import freshness
+from orchestration.automation import sensor_status
 from orchestration.failures import describe_failures, root_cause
 
 log = logging.getLogger(__name__)
@@ -190,7 +191,7 @@ def with_alert_hooks(jobs: list) -> list:
 # --- sensors: when a daemon runs them ---------------------------------------------------------------------------
 
 
-@run_failure_sensor(name="alert_on_run_failure", default_status=DefaultSensorStatus.RUNNING,
+@run_failure_sensor(name="alert_on_run_failure", default_status=sensor_status(),
                     description="Alerts a failed run (failed checks, failed steps, or a run that died).")
 def alert_on_run_failure(context: RunFailureSensorContext, warehouse: WarehouseResource):
     run = context.dagster_run
@@ -201,7 +202,7 @@ def alert_on_run_failure(context: RunFailureSensorContext, warehouse: WarehouseR
 
 
 @run_status_sensor(run_status=DagsterRunStatus.SUCCESS, name="alert_on_failed_checks",
-                   default_status=DefaultSensorStatus.RUNNING,
+                   default_status=sensor_status(),
                    description="A failed non-blocking check does not fail a run: alert the failed checks of "
                                "every successful run.")
 def alert_on_failed_checks(context: RunStatusSensorContext, warehouse: WarehouseResource):
@@ -225,7 +226,7 @@ def stale_source_alerts(con: duckdb.DuckDBPyConnection, settings: Settings, now=
     return ids
 
 
-@sensor(name="alert_on_stale_sources", minimum_interval_seconds=6 * 3600, default_status=DefaultSensorStatus.RUNNING,
+@sensor(name="alert_on_stale_sources", minimum_interval_seconds=6 * 3600, default_status=sensor_status(),
         description="Alerts when a source has not delivered within its expected interval (hours monthly, pool "
                     "quarterly, survey yearly; $WB_DATA_DIR/config/freshness.yml).")
 def alert_on_stale_sources(context: SensorEvaluationContext, warehouse: WarehouseResource):

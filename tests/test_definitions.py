@@ -101,3 +101,20 @@ def test_quarter_partition_keys_round_trip():
     assert quarter_label("2023-04-01") == "2023-Q2"
     assert quarter_partition_key("2023-Q4") == "2023-10-01"
     assert quarter_partition_key("2012-Q3") == "2015-01-01"  # earlier quarters load with the first partition
+
+
+@pytest.mark.parametrize("setting, status", [(None, "STOPPED"), ("on", "RUNNING")])
+def test_sensors_and_schedules_run_only_where_automation_is_on(setting, status):
+    """`make ui` (WB_AUTOMATION unset) must never load a file or send a mail by being opened; the deployment
+    (`deploy/serve`: WB_AUTOMATION=on) runs every sensor and schedule."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "WB_AUTOMATION"} | ({"WB_AUTOMATION": setting} if setting else {})
+    code = ("from orchestration.definitions import defs\n"
+            "for d in [*defs.sensors, *defs.schedules]: print(d.name, d.default_status.value)")
+    out = subprocess.run([sys.executable, "-W", "ignore", "-c", code], env=env, capture_output=True, text=True,
+                         check=True).stdout.split()
+    statuses = dict(zip(out[::2], out[1::2]))
+    assert len(statuses) == 7 and set(statuses.values()) == {status}, statuses
