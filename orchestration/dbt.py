@@ -5,7 +5,6 @@ of dbt per warehouse (its parse, the build folders) is assets/common/dbt_state.p
 """
 
 
-import importlib.metadata
 import json
 import os
 import shutil
@@ -13,15 +12,14 @@ import subprocess
 import uuid
 from pathlib import Path
 from collections.abc import Iterable, Mapping
-from functools import cache, cached_property
+from functools import cache
 from typing import Any
 
 from dagster import AssetExecutionContext, AssetKey
-from packaging import version
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from assets.common.dbt_command import (
-    VENV_DBT, VENV_DBT_CHILD, child_env, dbt_executable, dbt_parse_command, dbt_subprocess_env,
+    child_env, dbt_executable, dbt_parse_command, dbt_subprocess_env,
 )
 from assets.common.dbt_project import dbt_asset_key, dbt_project, ensure_manifest
 from assets.common.dbt_state import build_target, partial_parse_path, prune_build_targets, save_partial_parse
@@ -154,19 +152,12 @@ class EarlyParse:
 
 
 class WarehouseDbtCliResource(DbtCliResource):
-    """dagster-dbt's resource without two fixed costs it pays before every dbt command (3.4 s per build).
-
-    - It runs `dbt --version` in a subprocess (a whole dbt start, 2 s) to learn dbt's version: when the
-      executable is this environment's, the installed dbt-core's version is that answer.
-    - It opens a dbt adapter in Dagster's own process (profile, project, DuckDB adapter: 1.4 s), which only
-      serves `fetch_column_metadata` / `fetch_row_counts` on the event stream; this project uses neither.
-    Both are dagster-dbt 0.29 internals: tests/test_dbt_resource.py fails when an upgrade renames them."""
-
-    @cached_property
-    def _cli_version(self) -> version.Version:
-        if Path(self.dbt_executable) in (VENV_DBT, VENV_DBT_CHILD):
-            return version.parse(importlib.metadata.version("dbt-core"))
-        return super()._cli_version
+    """dagster-dbt's resource without opening a dbt adapter in Dagster's own process before every dbt command
+    (profile, project, DuckDB adapter: 1.4 s per build). The adapter only serves `fetch_column_metadata` /
+    `fetch_row_counts` on the event stream, which this project uses neither of; dagster-dbt offers no public way
+    to skip it, so this is its one override of a dagster-dbt internal (tests/test_dbt_resource.py fails when an
+    upgrade renames it). (Its other fixed cost, `dbt --version`, is answered by `wellbeing-dbt` itself:
+    orchestration/dbt_child.py.)"""
 
     def _initialize_dbt_core_adapter(self, args):  # the caller accepts None: "no adapter"
         return None
