@@ -6,11 +6,12 @@ STAMP  := $(VENV)/.installed
 export GX_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 
-.PHONY: install manifest demo test serve ui clean help
+.PHONY: install manifest demo test test-fast serve ui clean help
 
 help:
 	@echo "make demo   - install, generate demo data, materialise everything, show where the results are"
 	@echo "make test   - install and run the whole test suite"
+	@echo "make test-fast - the tests that need neither PostgreSQL nor Chromium nor a whole pipeline run (~2 min)"
 	@echo "make ui     - open the Dagster UI on http://127.0.0.1:3000 (WB_PSEUDONYM_KEY, or DEMO=1 after make demo)"
 	@echo "make serve  - webserver + daemon on PostgreSQL (WB_DAGSTER_PG_URL), schedules and sensors running"
 
@@ -55,6 +56,10 @@ $(CHROMIUM):
 
 test: install $(DUCKDB14) $(CHROMIUM)
 	$(BIN)/python -m pytest -n 2 --dist loadfile -q
+
+# The lanes are in tests/conftest.py (LANES).
+test-fast: install
+	$(BIN)/python -m pytest -n 2 --dist loadfile -q -m "not slow and not postgres and not browser"
 
 # ui and serve take the key from WB_PSEUDONYM_KEY; the demo's key only when asked: `make ui DEMO=1`.
 KEY_OR_DEMO = if [ "$(DEMO)" = 1 ]; then export WB_DEMO=1; \
