@@ -7,6 +7,10 @@ build was made from, records the new key's fingerprint, all in one transaction, 
 `wellbeing materialize --full`: every file is validated, pseudonymised and loaded again, every model rebuilt
 and the exports published anew. Rejected files stay rejected (their content has not changed).
 
+`wellbeing rekey --adopt` records the key of a warehouse from before the fingerprint without loading anything
+again, when the operator knows it is the key its rows were made with and no file in the landing zone can prove
+it (key_guard.py); refused once a fingerprint is recorded.
+
 Refused while an accepted file is no longer in the landing zone with the content that was loaded (its rows would
 be lost), unless the operator accepts that (`--accept-missing`).
 """
@@ -32,6 +36,21 @@ def missing_contents(settings: Settings, accepted: list[tuple[str, str, str]]) -
     renamed since holds the same rows."""
     present = {sha256_of(path) for path in settings.landing_dir.rglob("*") if path.is_file() and not path.is_symlink()}
     return [rel for _source, rel, sha in accepted if sha not in present]
+
+
+def adopt_key(settings: Settings, out: Callable[[str], None] = print) -> None:
+    """Record WB_PSEUDONYM_KEY as the key of a warehouse that has no record of its key (the operator's word)."""
+    key = settings.require_key()
+    with connect(settings.warehouse_path) as con:
+        stored = stored_fingerprint(con)
+        if stored is not None:
+            raise ConfigurationError(
+                "this warehouse's key is recorded already"
+                + (" and it is this WB_PSEUDONYM_KEY: nothing to adopt" if stored == fingerprint(key) else
+                   ", and WB_PSEUDONYM_KEY is another: `--adopt` only records the key of a warehouse from before "
+                   "the fingerprint; to change the key run `wellbeing rekey` without it") + ".")
+        record_fingerprint(con, key)
+    out("WB_PSEUDONYM_KEY recorded as the key of this warehouse's pseudonyms (on your word: nothing was checked).")
 
 
 def reset_for_new_key(settings: Settings, accept_missing: bool = False, out: Callable[[str], None] = print) -> bool:

@@ -75,3 +75,51 @@ def test_rekey_finds_loaded_files_by_content_not_by_their_masked_names(tmp_path)
     accepted = [("participation_hours", masked, hashlib.sha256(there.read_bytes()).hexdigest()),
                 ("participation_hours", "participation/hours/gone.csv", hashlib.sha256(b"gone").hexdigest())]
     assert missing_contents(settings, accepted) == ["participation/hours/gone.csv"]
+
+
+def _forget_fingerprint(data_dir: Path) -> None:
+    """The warehouse as it was before the key's fingerprint: its rows, no `ops.pseudonym_key`."""
+    con = duckdb.connect(str(data_dir / "warehouse" / "wellbeing.duckdb"))
+    try:
+        con.execute("DELETE FROM ops.pseudonym_key")
+    finally:
+        con.close()
+
+
+def test_a_warehouse_from_before_the_fingerprint_takes_only_a_key_its_files_prove(built, tmp_path):
+    """The upgrade: pseudonymised rows but no recorded key. Another key is refused with nothing written (the
+    accepted files still in the landing zone show it is not the key); the right key is proven and recorded."""
+    data_dir = tmp_path / "data"
+    shutil.copytree(built, data_dir, symlinks=True)
+    _forget_fingerprint(data_dir)
+    before, exports = _raw(data_dir), _files(data_dir / "exports")
+    assert before["key"] == []
+
+    refused = run_materialize(data_dir, key=NEW_KEY)
+    assert refused.returncode == 2, refused.stdout[-2000:] + refused.stderr[-2000:]
+    assert "no record of the key" in refused.stderr and "is not that key" in refused.stderr
+    assert "wellbeing rekey" in refused.stderr and NEW_KEY not in refused.stderr + refused.stdout
+    assert _raw(data_dir) == before and _files(data_dir / "exports") == exports  # nothing written, no key adopted
+
+    adopted = run_materialize(data_dir, key=KEY)
+    assert adopted.returncode == 0, adopted.stdout[-4000:] + adopted.stderr[-4000:]
+    after = _raw(data_dir)
+    assert after["key"] == [(fingerprint(KEY),)] and after["pool"] == before["pool"]
+
+
+def test_without_a_file_to_prove_it_the_key_is_refused_until_rekey_adopt(built, tmp_path):
+    data_dir = tmp_path / "data"
+    shutil.copytree(built, data_dir, symlinks=True)
+    _forget_fingerprint(data_dir)
+    shutil.rmtree(data_dir / "landing" / "participation")  # the files that could prove a key are gone
+    before = _raw(data_dir)
+
+    refused = run_materialize(data_dir, key=KEY)  # even the right key: nothing proves it
+    assert refused.returncode == 2 and "no file it loaded is still in the landing zone" in refused.stderr
+    assert "--adopt" in refused.stderr and _raw(data_dir) == before
+
+    assert run_materialize(data_dir, "rekey", "--adopt", key=KEY).returncode == 0
+    assert _raw(data_dir)["key"] == [(fingerprint(KEY),)]
+    again = run_materialize(data_dir, "rekey", "--adopt", key=NEW_KEY)
+    assert again.returncode == 2 and "recorded already" in again.stderr
+    assert run_materialize(data_dir, key=KEY).returncode == 0
