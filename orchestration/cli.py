@@ -86,15 +86,13 @@ def _disclose() -> int:
 
 
 def _rekey(accept_missing: bool, adopt: bool = False) -> int:
-    from orchestration.rekey import adopt_key, reset_for_new_key
+    from orchestration.rekey import adopt_key, rekey
 
     settings = Settings.from_env()
     if adopt:
         adopt_key(settings)
         return 0
-    if not reset_for_new_key(settings, accept_missing=accept_missing):
-        return 0
-    return materialize(settings, full=True)
+    return rekey(settings, accept_missing, reload=lambda: materialize(settings, full=True))
 
 
 def materialize(settings: Settings | None = None, out=print, full: bool = False) -> int:
