@@ -39,7 +39,7 @@ BACKUP = "rekey_backup"
 #: what the loads remember about earlier runs, forgotten so that every file loads again (and kept aside)
 FORGOTTEN = {"landing_files": "status = 'accepted'", "loaded_partitions": "true", "builds": "true",
              "incremental_builds": "true"}
-_ACCEPTED = "SELECT source, file, file_sha256 FROM ops.landing_files WHERE status = 'accepted' ORDER BY file"
+_ACCEPTED = "SELECT source, file, file_sha256 FROM ops.landing_files WHERE status = 'accepted'"
 
 
 def present_contents(settings: Settings) -> tuple[dict[str, set[str]], list[str]]:
@@ -101,7 +101,7 @@ def reset_for_new_key(settings: Settings, accept_missing: bool = False, out: Cal
         if stored_fingerprint(con) == fingerprint(key):
             out("The warehouse's pseudonyms are already made with this WB_PSEUDONYM_KEY: nothing to re-key.")
             return False
-        accepted = con.execute(_ACCEPTED).fetchall()
+        accepted = con.execute(f"{_ACCEPTED} ORDER BY file").fetchall()
         present, unreadable = present_contents(settings)
         missing = [rel for source, rel, sha in accepted if sha not in present.get(source, set())]
         if missing and not accept_missing:
@@ -152,6 +152,8 @@ def finish(settings: Settings) -> None:
 def restore(settings: Settings) -> None:
     """The reload failed: the rows, the records and the key from before the re-keying, in one transaction."""
     with connect(settings.warehouse_path) as con:
+        reloaded = con.execute(f"{_ACCEPTED} AND source || '/' || file_sha256 NOT IN "
+                               f"(SELECT source || '/' || file_sha256 FROM {BACKUP}.ops_landing_files)").fetchall()
         con.execute("BEGIN TRANSACTION")
         for table in RAW_TABLES:
             con.execute(f"DELETE FROM raw.{table}")
@@ -164,6 +166,8 @@ def restore(settings: Settings) -> None:
             con.execute(f"INSERT INTO ops.{table} SELECT * FROM {BACKUP}.ops_{table}")
         con.execute(f"DROP SCHEMA {BACKUP} CASCADE")
         con.execute("COMMIT")
+    for source, _rel, sha in reloaded:  # files first accepted by the reload: forgotten again, with their copies
+        accepted_path(settings, source, sha).unlink(missing_ok=True)
     backup = _backup_dir(settings)
     for copy in backup.rglob("*.parquet") if backup.is_dir() else []:
         copy.replace(accepted_path(settings, copy.parent.name, copy.stem))
