@@ -62,7 +62,9 @@ test-fast: install
 	$(BIN)/python -m pytest -n 2 --dist loadfile -q -m "not slow and not postgres and not browser"
 
 # ui and serve take the key from WB_PSEUDONYM_KEY; the demo's key only when asked: `make ui DEMO=1`.
-KEY_OR_DEMO = if [ "$(DEMO)" = 1 ]; then export WB_DEMO=1; \
+KEY_OR_DEMO = if [ "$(DEMO)" = 1 ] && [ -n "$$WB_PSEUDONYM_KEY" ]; then export WB_DEMO=1; \
+	  echo "DEMO=1: WB_PSEUDONYM_KEY is set and used (WB_DEMO=1 only allows a short key); never WB_DEMO for real data."; \
+	elif [ "$(DEMO)" = 1 ]; then export WB_DEMO=1; \
 	  echo "DEMO=1: the public DEMO pseudonymisation key (WB_DEMO=1); never use it for real data."; \
 	elif [ -z "$$WB_PSEUDONYM_KEY" ]; then \
 	  echo "WB_PSEUDONYM_KEY is not set: set your key, or DEMO=1 for the demo data of make demo" >&2; exit 2; fi

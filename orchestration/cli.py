@@ -34,6 +34,9 @@ def main(argv: list[str] | None = None) -> int:
                       "new WB_PSEUDONYM_KEY and rebuild everything (docs/operations.md)")
     rekey.add_argument("--accept-missing", action="store_true",
                        help="re-key although loaded files are no longer in the landing zone (their rows are lost)")
+    rekey.add_argument("--adopt", action="store_true",
+                       help="a warehouse from before the key's fingerprint: record WB_PSEUDONYM_KEY as the key its "
+                            "rows were made with, loading nothing again (you vouch for it)")
 
     sub.add_parser(
         "disclose", help="dbt's PostgreSQL target (no Python models): decide disclosure control (docs/disclosure.md) "
@@ -46,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "disclose":
             return _disclose()
         if args.command == "rekey":
-            return _rekey(args.accept_missing)
+            return _rekey(args.accept_missing, args.adopt)
         return materialize(full=args.full)
     except ConfigurationError as exc:
         print(f"wellbeing: {exc}", file=sys.stderr)
@@ -82,13 +85,14 @@ def _disclose() -> int:
     return 0
 
 
-def _rekey(accept_missing: bool) -> int:
-    from orchestration.rekey import reset_for_new_key
+def _rekey(accept_missing: bool, adopt: bool = False) -> int:
+    from orchestration.rekey import adopt_key, rekey
 
     settings = Settings.from_env()
-    if not reset_for_new_key(settings, accept_missing=accept_missing):
+    if adopt:
+        adopt_key(settings)
         return 0
-    return materialize(settings, full=True)
+    return rekey(settings, accept_missing, reload=lambda: materialize(settings, full=True))
 
 
 def materialize(settings: Settings | None = None, out=print, full: bool = False) -> int:

@@ -5,10 +5,12 @@ of dbt per warehouse (its parse, the build folders) is assets/common/dbt_state.p
 """
 
 
+import contextlib
 import json
 import os
 import shutil
 import subprocess
+import time
 import uuid
 from pathlib import Path
 from collections.abc import Iterable, Mapping
@@ -115,12 +117,19 @@ class EarlyParse:
     serves a new warehouse, and its first `dbt build` would parse the whole project first (5–12 s). `dbt parse`
     does not open the warehouse, so it can run while ingestion holds it. `finish()` waits for it and saves the
     parse where the build takes it from (`partial_parse_path`); a failed parse saves nothing and the build parses
-    as before. A warehouse that has a saved parse starts nothing."""
+    as before. A warehouse that has a saved parse starts nothing. What a killed run left (`parse-*` folders older
+    than STALE_PARSE_S: a parse takes seconds, and is given up after 600) is removed by the next one."""
+
+    STALE_PARSE_S = 3600
 
     def __init__(self, settings: Settings):
         self.settings = settings
         self.process: subprocess.Popen | None = None
         self.target = partial_parse_path(settings).parent / f"parse-{uuid.uuid4().hex[:8]}"
+        for left in self.target.parent.glob("parse-*") if self.target.parent.is_dir() else []:
+            with contextlib.suppress(OSError):
+                if time.time() - left.stat().st_mtime > self.STALE_PARSE_S:
+                    shutil.rmtree(left, ignore_errors=True)
         if partial_parse_path(settings).exists():
             return
         self.target.mkdir(parents=True)

@@ -1,8 +1,12 @@
-"""The code location: explicit `Definitions` of every asset, check, job, schedule, sensor and resource."""
+"""The code location: explicit `Definitions` of every asset, check, job, schedule, sensor and resource.
+
+Every run executes its steps in one process (`in_process_executor`, as the jobs do), also a selection
+materialised from the UI: the steps share the DuckDB writer one at a time anyway, and a run's export set is
+made and published by one run worker (assets/exports/sets.py)."""
 
 from __future__ import annotations
 
-from dagster import Definitions
+from dagster import Definitions, in_process_executor
 
 from assets.exports.assets import EXPORT_ASSETS
 from assets.ingest.raw_assets import RAW_ASSETS
@@ -20,4 +24,5 @@ defs = Definitions(
     schedules=SCHEDULES,
     sensors=[*landing_sensor.SENSORS, *sensors.SENSORS],
     resources=build_resources(),
+    executor=in_process_executor,
 )

@@ -23,7 +23,7 @@ from orchestration.failures import describe_failures
 from orchestration.jobs import BUILD_SELECTION
 from orchestration.run_history import fast_run_history
 from orchestration.stale_runs import fail_abandoned_runs, process_tags
-from assets.exports.assets import GROUP as EXPORTS_GROUP
+from assets.exports.assets import GROUP as EXPORTS_GROUP, run_in_progress
 from assets.exports.sets import remove_abandoned
 from assets.ingest.partitions import quarter_partition_key, quarter_partitions, survey_year_partitions
 from orchestration.tags import FULL_REFRESH_TAG, RANGE_END, RANGE_START, TRIGGER_TAG
@@ -34,9 +34,9 @@ def run_everything(settings: Settings, out: Callable[[str], None] = print, full:
     """`full`: rebuild every model and export, whatever changed (orchestration/build_plan.py)."""
     from orchestration.definitions import defs  # builds dbt's manifest first when it is stale
 
-    remove_abandoned(settings.exports_dir)  # what a failed or killed run left of its exports
     with fast_run_history(DagsterInstance.get()) as instance:
         fail_abandoned_runs(instance, out)
+        remove_abandoned(settings.exports_dir, alive=run_in_progress(instance))  # what ended runs left of exports
         return _run_everything(defs, instance, settings, out, full)
 
 

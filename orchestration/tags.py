@@ -13,3 +13,6 @@ FULL_REFRESH_TAG = "wellbeing/full_refresh"
 #: The process running a `wellbeing materialize` run: host, pid and the pid's start (Linux), so that the next run
 #: can tell a run whose process is gone from one still running (orchestration/stale_runs.py).
 HOST_TAG, PID_TAG, PROCESS_START_TAG = "wellbeing/host", "wellbeing/pid", "wellbeing/process_start"
+#: ... and which kernel boot and pid namespace the pid belongs to: containers sharing a hostname (or a host name
+#: reused) differ in these, and judge none of each other's runs
+BOOT_TAG, PID_NAMESPACE_TAG = "wellbeing/boot_id", "wellbeing/pid_namespace"

@@ -7,6 +7,7 @@ on every dbt start.
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from pathlib import Path
@@ -30,7 +31,11 @@ def dbt_executable() -> str:
     """`wellbeing-dbt` (dbt dies with the process that started it), else this environment's dbt, else PATH's."""
     if VENV_DBT_CHILD.exists() and VENV_DBT.exists():
         return str(VENV_DBT_CHILD)
-    return str(VENV_DBT) if VENV_DBT.exists() else "dbt"
+    fallback = str(VENV_DBT) if VENV_DBT.exists() else "dbt"
+    logging.getLogger(__name__).warning(
+        "wellbeing-dbt is not installed beside dbt (reinstall: make install): dbt runs as %s, and a killed run may "
+        "leave it running with the warehouse locked until it ends", fallback)
+    return fallback
 
 
 def dbt_subprocess_env(settings: Settings) -> dict[str, str]:

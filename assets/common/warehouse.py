@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import duckdb
 
-from assets.common.private import private_dir, private_file
+from assets.common.private import private_dir, private_file, tighten_dir
 from assets.common.settings import data_group, duckdb_memory_limit
 from expectations.survey_codebook import PART_A_ITEMS, PART_B_ITEMS
 
@@ -102,11 +102,18 @@ OPS_DDL = [
 
 @contextmanager
 def connect(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A connection to the warehouse file; creates the folder and the raw/ops tables on first write (the folder
-    and the file readable by the owner only: private.py; a folder that exists is the operator's, left as it is)."""
+    """A connection to the warehouse file; creates the folder and the raw/ops tables on first write.
+
+    The folder and the file are readable by the owner only (private.py): a folder made before, with the umask,
+    is tightened on every connection, as DuckDB makes its write-ahead log (`wellbeing.duckdb.wal`) and its spill
+    folder with the umask; the spill folder is set inside the warehouse folder (`wellbeing.duckdb.tmp/`), whatever
+    DuckDB's defaults."""
     if not read_only and not path.parent.exists():
         private_dir(path.parent, data_group())
-    con = duckdb.connect(str(path), read_only=read_only, config={"memory_limit": duckdb_memory_limit()})
+    elif path.parent.exists():
+        tighten_dir(path.parent, data_group())
+    config = {"memory_limit": duckdb_memory_limit(), "temp_directory": str(path.with_name(path.name + ".tmp"))}
+    con = duckdb.connect(str(path), read_only=read_only, config=config)
     try:
         if not read_only:
             private_file(path, data_group())

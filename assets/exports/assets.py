@@ -11,7 +11,8 @@ from datetime import date
 from pathlib import Path
 
 import psycopg
-from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, RetryRequested, asset
+from dagster import (AssetExecutionContext, AssetKey, DagsterInstance, Failure, MaterializeResult, MetadataValue,
+                     RetryRequested, asset)
 from dagster_dbt import DbtCliResource
 from matplotlib.figure import Figure
 
@@ -62,13 +63,29 @@ def _exported_tables(context: AssetExecutionContext, con, schema: str, docs: dic
     return [t for t in present if t in docs]
 
 
+def run_in_progress(instance: DagsterInstance) -> sets.RunAlive:
+    """Whether a run is still in progress in `instance`'s run history (sets.py: a set is its run's)."""
+    def alive(run_id: str) -> bool:
+        run = instance.get_run_by_id(run_id)
+        return run is not None and not run.is_finished
+
+    return alive
+
+
+def _set_part(context: AssetExecutionContext, settings, name: str) -> tuple[Path, Path]:
+    """The run's export set (made by its first export) and its folder `name`."""
+    alive = run_in_progress(context.instance)
+    return (sets.staging(settings, context.run.run_id, alive=alive),
+            sets.part(settings, context.run.run_id, name, alive=alive))
+
+
 def _table_exports(context: AssetExecutionContext, warehouse: WarehouseResource, schema: str,
                    part: str, dictionary: bool) -> MaterializeResult:
     """Every table of `schema` as Parquet and CSV, unless the tables, their descriptions and the code that
     writes them are what the published files were made from (a new quarter of hours leaves the 344,000 rows
     of restricted.student_feedback at national scale as they were)."""
     settings = warehouse.settings()
-    export_set, folder = sets.staging(settings, context.run.run_id), sets.part(settings, context.run.run_id, part)
+    export_set, folder = _set_part(context, settings, part)
     docs = table_docs(dbt_project.manifest_path, schema)
     name = f"tables_{schema}"
     with warehouse.connect() as con:
@@ -116,7 +133,7 @@ def bi_tables(context: AssetExecutionContext, warehouse: WarehouseResource) -> M
                    "for analysts' SQL; swapped in whole, so an open connection keeps the old copy.")
 def bi_duckdb(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
     settings = warehouse.settings()
-    folder = sets.part(settings, context.run.run_id, "bi")
+    _export_set, folder = _set_part(context, settings, "bi")
     docs = table_docs(dbt_project.manifest_path, MARTS)
     with warehouse.connect() as con, Publication(folder) as publication:
         tables = _exported_tables(context, con, MARTS, docs)
@@ -140,7 +157,7 @@ def restricted_tables(context: AssetExecutionContext, warehouse: WarehouseResour
                    "manifest.json and catalog.json.")
 def dbt_docs(context: AssetExecutionContext, warehouse: WarehouseResource, dbt: DbtCliResource) -> MaterializeResult:
     settings = warehouse.settings()
-    export_set, folder = sets.staging(settings, context.run.run_id), sets.part(settings, context.run.run_id, "docs")
+    export_set, folder = _set_part(context, settings, "docs")
     with warehouse.connect() as con:  # the site shows the project and the built tables' columns, not the rows
         current = unchanged.fingerprint(project=unchanged.files_fingerprint(dbt_project_files()),
                                         columns=built_columns(con))
@@ -168,7 +185,7 @@ def _charts(context: AssetExecutionContext, warehouse: WarehouseResource, name: 
     """Draw and publish charts from marts `tables`, unless those tables, the drawing code and `inputs` are what
     the published charts were drawn from (then the same charts and previews are shown again)."""
     settings = warehouse.settings()
-    export_set, folder = sets.staging(settings, context.run.run_id), sets.part(settings, context.run.run_id, "charts")
+    export_set, folder = _set_part(context, settings, "charts")
     with warehouse.connect() as con:
         current = unchanged.fingerprint(
             tables={t: unchanged.table_fingerprint(con, MARTS, t) for t in tables}, min_cell=settings.min_cell,
@@ -222,11 +239,12 @@ def wellbeing_charts(context: AssetExecutionContext, warehouse: WarehouseResourc
                    "wellbeing_*.png")
 
 
-@asset(key=AssetKey([GROUP, "serving_postgres"]), deps=MARTS_KEYS, group_name=GROUP, pool=WRITER_POOL,
-       kinds={"postgres"},
+@asset(key=AssetKey([GROUP, "serving_postgres"]), deps=[*MARTS_KEYS, AssetKey([GROUP, "published"])],
+       group_name=GROUP, pool=WRITER_POOL, kinds={"postgres"},
        description="Every marts table published into schema `marts` of the PostgreSQL serving database "
-                   "(WB_SERVING_DSN), replaced in one transaction, for many BI users at once. Does nothing "
-                   "while WB_SERVING_DSN is unset.")
+                   "(WB_SERVING_DSN), replaced in one transaction, for many BI users at once, after the files "
+                   "(exports/published), so it never shows a state the files do not. Does nothing while "
+                   "WB_SERVING_DSN is unset.")
 def serving_postgres(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
     settings = warehouse.settings()
     if not settings.serving_dsn:
@@ -252,7 +270,10 @@ FILE_EXPORTS = [bi_tables, bi_duckdb, restricted_tables, dbt_docs, participation
                    "with MANIFEST.json): together or not at all; runs only when every file export succeeded.")
 def published(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
     settings = warehouse.settings()
-    manifest = sets.publish(settings, context.run.run_id)
+    try:
+        manifest = sets.publish(settings, context.run.run_id, alive=run_in_progress(context.instance))
+    except sets.SetChanged as exc:
+        raise Failure(description=str(exc)) from exc
     if manifest is None:
         context.log.info("no file export ran in this run: the published set stands")
         return MaterializeResult(metadata={"published": False})

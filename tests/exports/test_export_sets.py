@@ -13,6 +13,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from assets.common.settings import Settings
 from assets.exports import sets
 from assets.exports.publish import Publication
@@ -23,8 +25,14 @@ def _settings(tmp_path: Path) -> Settings:
     return Settings(data_dir=tmp_path / "data", pseudonym_key=KEY)
 
 
-def _write(settings: Settings, run_id: str, part: str, files: dict[str, str], prune: list[str] | None = None):
-    with Publication(sets.part(settings, run_id, part), prune=prune) as publication:
+def ENDED(run_id: str) -> bool:
+    """No run is in progress: every set not published is abandoned (sets.RunAlive)."""
+    return False
+
+
+def _write(settings: Settings, run_id: str, part: str, files: dict[str, str], prune: list[str] | None = None,
+           alive: sets.RunAlive = ENDED):
+    with Publication(sets.part(settings, run_id, part, alive=alive), prune=prune) as publication:
         for name, text in files.items():
             publication.temp(name).write_text(text)
 
@@ -34,7 +42,8 @@ def _write_elsewhere(settings: Settings, run_id: str, part: str, files: dict[str
     script = ("import sys; from pathlib import Path; from assets.common.settings import Settings; "
               "from assets.exports import sets; from assets.exports.publish import Publication; "
               f"s = Settings(data_dir=Path({str(settings.data_dir)!r})); "
-              f"pub = Publication(sets.part(s, {run_id!r}, {part!r}), prune=['*.csv']); pub.__enter__(); "
+              f"pub = Publication(sets.part(s, {run_id!r}, {part!r}, alive=lambda r: False), prune=['*.csv']); "
+              "pub.__enter__(); "
               f"[pub.temp(n).write_text(t) for n, t in {files!r}.items()]; pub.commit(); "
               "print('made', flush=True); sys.stdin.read()")
     other = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
@@ -54,7 +63,7 @@ def test_a_set_appears_whole_at_the_switch_and_a_failed_run_leaves_the_previous_
     _write(settings, "run-1", "bi", {"a.csv": "a1", "a.parquet": "pa1"})
     _write(settings, "run-1", "charts", {"c.png": "c1"})
     assert not (exports / "bi").exists()  # nothing published before the switch
-    manifest = sets.publish(settings, "run-1")
+    manifest = sets.publish(settings, "run-1", alive=ENDED)
     assert manifest["files"] == {"bi": ["a.csv", "a.parquet"], "charts": ["c.png"], "docs": [], "restricted": []}
     assert os.readlink(exports / "current") == ".sets/run-1" and os.readlink(exports / "bi") == "current/bi"
     assert _seen(exports) == {"bi/a.csv": "a1", "bi/a.parquet": "pa1", "charts/c.png": "c1"}
@@ -72,32 +81,59 @@ def test_a_set_appears_whole_at_the_switch_and_a_failed_run_leaves_the_previous_
 
     # run 3 starts: run 2's half set goes; its charts are new, everything else stands as run 1 made it
     _write(settings, "run-3", "charts", {"c.png": "c3"})
-    assert sorted(p.name for p in (exports / ".sets").iterdir()) == ["run-1", "run-3", "run-3.lock"]
-    sets.publish(settings, "run-3")
+    assert sorted(p.name for p in (exports / ".sets").iterdir()) == ["run-1", "run-3"]
+    sets.publish(settings, "run-3", alive=ENDED)
     assert _seen(exports) == {"bi/a.csv": "a1", "bi/a.parquet": "pa1", "charts/c.png": "c3"}
     _write(settings, "run-4", "bi", {"a.csv": "a4"})
-    sets.publish(settings, "run-4")
+    sets.publish(settings, "run-4", alive=ENDED)
     assert sorted(p.name for p in (exports / ".sets").iterdir()) == ["run-3", "run-4"]  # current and previous
     assert sorted(p.name for p in exports.iterdir()) == [".sets", "bi", "charts", "current", "docs", "restricted"]
 
 
-def test_a_set_another_live_process_is_making_is_left_alone(tmp_path):
+def test_a_set_whose_run_is_in_progress_is_left_alone_whichever_process_asks(tmp_path):
+    """A set is its run's, not a process's: another run's staging and publication leave it while the run history
+    says its run is in progress (each step may be a process of its own), and remove it once the run ended."""
     settings = _settings(tmp_path)
     _write(settings, "run-1", "bi", {"a.csv": "a1"})
-    sets.publish(settings, "run-1")
-    other = _write_elsewhere(settings, "run-live", "bi", {"b.csv": "b"})
-    try:
-        _write(settings, "run-2", "charts", {"c.png": "c2"})  # starts a set: removes abandoned ones only
-        sets.publish(settings, "run-2")
-        assert (settings.exports_dir / ".sets" / "run-live" / "bi" / "b.csv").read_text() == "b"
-    finally:
-        other.kill()  # killed: its lock goes with it
-        other.wait()
-    _write(settings, "run-3", "charts", {"c.png": "c3"})
-    assert sorted(p.name for p in (settings.exports_dir / ".sets").iterdir()) == ["run-1", "run-2", "run-3",
-                                                                                 "run-3.lock"]
-    sets.publish(settings, "run-3")
+    sets.publish(settings, "run-1", alive=ENDED)
+    in_progress = {"run-live"}
+    other = _write_elsewhere(settings, "run-live", "bi", {"b.csv": "b"})  # its step's process ends meanwhile
+    other.stdin.close()
+    other.wait()
+    alive = in_progress.__contains__
+    _write(settings, "run-2", "charts", {"c.png": "c2"}, alive=alive)  # starts a set: removes abandoned ones only
+    sets.publish(settings, "run-2", alive=alive)
+    assert (settings.exports_dir / ".sets" / "run-live" / "bi" / "b.csv").read_text() == "b"
+    in_progress.clear()  # the run ended (failed: it never published)
+    _write(settings, "run-3", "charts", {"c.png": "c3"}, alive=alive)
+    assert sorted(p.name for p in (settings.exports_dir / ".sets").iterdir()) == ["run-1", "run-2", "run-3"]
+    sets.publish(settings, "run-3", alive=alive)
     assert sorted(p.name for p in (settings.exports_dir / ".sets").iterdir()) == ["run-2", "run-3"]
+
+
+def test_a_run_whose_base_was_replaced_meanwhile_publishes_nothing(tmp_path):
+    """Steps of two runs interleaved: A begins its set, B makes and publishes a whole set, A would publish a set
+    from before B's (mixing two warehouse states, taking readers back): refused, B's set stays published."""
+    settings = _settings(tmp_path)
+    _write(settings, "run-0", "bi", {"a.csv": "a0"})
+    sets.publish(settings, "run-0", alive=ENDED)
+    in_progress = {"run-A", "run-B"}
+    alive = in_progress.__contains__
+    _write(settings, "run-A", "bi", {"a.csv": "aA"}, alive=alive)
+    _write(settings, "run-B", "bi", {"a.csv": "aB"}, alive=alive)
+    _write(settings, "run-B", "charts", {"c.png": "cB"}, alive=alive)
+    sets.publish(settings, "run-B", alive=alive)
+    in_progress.discard("run-B")
+    _write(settings, "run-A", "charts", {"c.png": "cA"}, alive=alive)
+    with pytest.raises(sets.SetChanged, match="published exports changed while this run made its own"):
+        sets.publish(settings, "run-A", alive=alive)
+    assert os.readlink(settings.exports_dir / "current") == ".sets/run-B"
+    assert _seen(settings.exports_dir) == {"bi/a.csv": "aB", "charts/c.png": "cB"}
+    assert not (settings.exports_dir / ".sets" / "run-A" / "MANIFEST.json").exists()
+    in_progress.discard("run-A")  # A failed: its set goes with the next run's start
+    _write(settings, "run-C", "charts", {"c.png": "cC"}, alive=alive)
+    assert not (settings.exports_dir / ".sets" / "run-A").exists()
+    assert sets.publish(settings, "run-C", alive=alive)["set"] == "run-C"
 
 
 def test_the_layout_before_sets_is_taken_over(tmp_path):
@@ -107,21 +143,79 @@ def test_the_layout_before_sets_is_taken_over(tmp_path):
     (exports / "bi" / "a.csv").write_text("old")
     (exports / "bi" / ".a.csv.1234abcd.tmp").write_text("a crashed run's temporary file")
     _write(settings, "run-1", "charts", {"c.png": "c1"})
-    sets.publish(settings, "run-1")
+    sets.publish(settings, "run-1", alive=ENDED)
     assert (exports / "bi").is_symlink() and _seen(exports) == {"bi/a.csv": "old", "charts/c.png": "c1"}
     assert sorted(p.name for p in (exports / ".sets").iterdir()) == ["run-1"]
     assert not list(exports.rglob("*.tmp"))
 
 
+class _Killed(BaseException):
+    """The process dies here (as kill -9 would: nothing after it runs)."""
+
+
+@pytest.mark.parametrize("crash_after", [1, 2])
+def test_a_first_publication_killed_between_its_steps_loses_no_export(tmp_path, monkeypatch, crash_after):
+    """The upgrade from folders to links, killed after it moved its N-th old folder aside: `current` is switched
+    first, so the links that exist resolve; the folders moved aside stay until every link resolves, and the
+    next run publishes everything there was."""
+    settings = _settings(tmp_path)
+    exports = settings.exports_dir
+    for part, name, text in (("bi", "a.csv", "old"), ("charts", "x.png", "old chart"), ("docs", "d.html", "doc")):
+        (exports / part).mkdir(parents=True)
+        (exports / part / name).write_text(text)
+    _write(settings, "run-1", "charts", {"c.png": "c1"})
+    moved, real_rename = [], os.rename
+
+    def rename(src, dst):
+        real_rename(src, dst)
+        if sets.NOT_A_LINK in str(dst):
+            moved.append(dst)
+            if len(moved) == crash_after:
+                raise _Killed
+
+    monkeypatch.setattr(os, "rename", rename)
+    with pytest.raises(_Killed):
+        sets.publish(settings, "run-1", alive=ENDED)
+    monkeypatch.setattr(os, "rename", real_rename)
+    assert os.readlink(exports / "current") == ".sets/run-1"  # switched before any folder moved
+    assert all((exports / part).resolve().is_dir() for part in sets.PARTS if os.path.lexists(exports / part))
+
+    sets.remove_abandoned(exports, alive=ENDED)  # the next `wellbeing materialize` starts: nothing lost
+    assert len(list((exports / ".sets").glob(".not-a-link-*"))) == crash_after
+    _write(settings, "run-2", "bi", {"b.csv": "b2"}, prune=[])
+    sets.publish(settings, "run-2", alive=ENDED)
+    assert _seen(exports) == {"bi/a.csv": "old", "bi/b.csv": "b2", "charts/c.png": "c1", "charts/x.png": "old chart",
+                              "docs/d.html": "doc"}
+    assert not list((exports / ".sets").glob(".not-a-link-*"))  # removed once every link resolved
+    assert sorted(p.name for p in exports.iterdir()) == [".sets", "bi", "charts", "current", "docs", "restricted"]
+
+
+def test_what_the_old_order_left_after_a_kill_is_published_again(tmp_path):
+    """Before this fix the links were made before `current`: a kill left dangling links and the old folders
+    moved aside without a manifest. The next run takes those folders into its set instead of removing them."""
+    settings = _settings(tmp_path)
+    exports = settings.exports_dir
+    (exports / ".sets" / ".not-a-link-bi-1234abcd").mkdir(parents=True)
+    (exports / ".sets" / ".not-a-link-bi-1234abcd" / "a.csv").write_text("old")
+    for part in sets.PARTS:
+        os.symlink(f"current/{part}", exports / part)  # dangling: no `current`
+    sets.remove_abandoned(exports, alive=ENDED)
+    assert (exports / ".sets" / ".not-a-link-bi-1234abcd" / "a.csv").read_text() == "old"
+    _write(settings, "run-1", "charts", {"c.png": "c1"})
+    sets.publish(settings, "run-1", alive=ENDED)
+    assert _seen(exports) == {"bi/a.csv": "old", "charts/c.png": "c1"}
+    assert not list((exports / ".sets").glob(".not-a-link-*"))
+
+
 def test_a_copy_of_the_data_folder_that_followed_the_links_publishes_again(tmp_path):
     settings = _settings(tmp_path)
     _write(settings, "run-1", "bi", {"a.csv": "a1"})
-    sets.publish(settings, "run-1")
+    sets.publish(settings, "run-1", alive=ENDED)
     copy = Settings(data_dir=tmp_path / "copy", pseudonym_key=KEY)
     shutil.copytree(settings.data_dir, copy.data_dir)  # as `cp -r` or a backup tool does: folders, no links
     assert not (copy.exports_dir / "current").is_symlink()
     _write(copy, "run-2", "charts", {"c.png": "c2"})
-    sets.publish(copy, "run-2")
+    sets.publish(copy, "run-2", alive=ENDED)
     assert _seen(copy.exports_dir) == {"bi/a.csv": "a1", "charts/c.png": "c2"}
     assert sorted(p.name for p in (copy.exports_dir / ".sets").iterdir()) == ["run-2"]
 
@@ -129,9 +223,9 @@ def test_a_copy_of_the_data_folder_that_followed_the_links_publishes_again(tmp_p
 def test_restricted_exports_are_the_owners_only(tmp_path, monkeypatch):
     monkeypatch.delenv("WB_DATA_GROUP", raising=False)
     settings = _settings(tmp_path)
-    folder = sets.part(settings, "run-1", "restricted")
+    folder = sets.part(settings, "run-1", "restricted", alive=ENDED)
     assert folder.stat().st_mode & 0o777 == 0o700
-    assert sets.part(settings, "run-1", "bi").stat().st_mode & 0o077 != 0  # BI exports stay readable
+    assert sets.part(settings, "run-1", "bi", alive=ENDED).stat().st_mode & 0o077 != 0  # BI exports stay readable
 
 
 def _hashes(exports: Path) -> dict[str, str]:

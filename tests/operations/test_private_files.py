@@ -65,3 +65,18 @@ def test_the_pseudonymised_copies_of_accepted_files_are_the_owners_only(tmp_path
     copy = accepted_path(settings, "participation_hours", outcome.sha256)
     assert outcome.status == "accepted" and copy.is_file()
     assert (_mode(copy.parent.parent), _mode(copy.parent), _mode(copy)) == (0o700, 0o700, 0o600)
+
+
+def test_a_warehouse_folder_made_with_the_umask_is_tightened_on_every_connection(tmp_path, monkeypatch):
+    """A folder from before (or made by the operator) with the umask: the next connection takes away what others
+    could read, and DuckDB's write-ahead log and spill folder, made with the umask, stay inside it."""
+    monkeypatch.delenv("WB_DATA_GROUP", raising=False)
+    path = tmp_path / "data" / "warehouse" / "wellbeing.duckdb"
+    path.parent.mkdir(parents=True)
+    os.chmod(path.parent, 0o755)
+    with connect(path) as con:
+        assert _mode(path.parent) == 0o700
+        assert con.execute("SELECT current_setting('temp_directory')").fetchone()[0] == str(path) + ".tmp"
+    os.chmod(path.parent, 0o777)
+    with connect(path, read_only=True):
+        assert _mode(path.parent) == 0o700  # a reader of ours tightens it too

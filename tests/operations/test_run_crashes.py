@@ -18,7 +18,7 @@ import pytest
 from dagster import DagsterInstance, DagsterRun, DagsterRunStatus
 
 from orchestration.stale_runs import fail_abandoned_runs, process_start, process_tags
-from orchestration.tags import PID_TAG, PROCESS_START_TAG, TRIGGER_TAG
+from orchestration.tags import BOOT_TAG, PID_NAMESPACE_TAG, PID_TAG, PROCESS_START_TAG, TRIGGER_TAG
 from tests.e2e.test_participation_end_to_end import KEY, build_landing
 
 WELLBEING = str(Path(sys.executable).with_name("wellbeing"))
@@ -118,11 +118,14 @@ def test_only_runs_whose_process_is_gone_are_failed(tmp_path):
         alive, gone = started(sleeper.pid), started(ended.pid)
         elsewhere = started(ended.pid, **{"wellbeing/host": "another-host"})
         by_sensor = started(ended.pid, **{TRIGGER_TAG: "landing_sensor"})
+        other_container = started(ended.pid, **{PID_NAMESPACE_TAG: "1"})  # same hostname, its own pids
+        other_boot = started(ended.pid, **{BOOT_TAG: "another-boot"})
         reused = started(sleeper.pid, **{PROCESS_START_TAG: "1"})  # the pid now belongs to another process
         assert sorted(fail_abandoned_runs(instance, out=lambda _: None)) == sorted([gone, reused])
         status = {r.run_id: r.status for r in instance.get_runs()}
         assert status[gone] == status[reused] == DagsterRunStatus.FAILURE
         assert status[alive] == status[elsewhere] == status[by_sensor] == DagsterRunStatus.STARTED
+        assert status[other_container] == status[other_boot] == DagsterRunStatus.STARTED
     finally:
         sleeper.kill()
         sleeper.wait()
@@ -164,3 +167,30 @@ def test_a_full_disk_under_the_run_history_ends_with_an_alert(tmp_path, small_di
         con.close()
     assert [(s, k) for s, k, _ in alerts] == [("error", "run_failure")]
     assert "full" in alerts[0][2].lower()
+
+
+def test_parse_folders_a_killed_run_left_are_removed_by_the_next(tmp_path):
+    from assets.common.dbt_state import partial_parse_path
+    from assets.common.settings import Settings
+    from orchestration.dbt import EarlyParse
+
+    settings = Settings(data_dir=tmp_path)
+    saved = partial_parse_path(settings)
+    saved.parent.mkdir(parents=True)
+    saved.write_bytes(b"a saved parse: no new one is started")
+    old, recent = saved.parent / "parse-0badc0de", saved.parent / "parse-12345678"
+    for folder in (old, recent):
+        folder.mkdir()
+        (folder / "partial_parse.msgpack").write_bytes(b"x")
+    os.utime(old, (time.time() - 2 * EarlyParse.STALE_PARSE_S,) * 2)
+    assert EarlyParse(settings).process is None
+    assert not old.exists() and recent.exists()  # a recent one may be another run's parse
+
+
+def test_dbt_without_wellbeing_dbt_is_a_warning(monkeypatch, tmp_path, caplog):
+    from assets.common import dbt_command
+
+    monkeypatch.setattr(dbt_command, "VENV_DBT_CHILD", tmp_path / "no-wellbeing-dbt")
+    with caplog.at_level("WARNING"):
+        assert dbt_command.dbt_executable() in (str(dbt_command.VENV_DBT), "dbt")
+    assert "wellbeing-dbt is not installed" in caplog.text
