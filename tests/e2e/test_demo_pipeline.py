@@ -19,7 +19,7 @@ import pytest
 
 from assets.demo import generate_landing
 
-# Inholland participation dashboard 2023 (shared/reference/published_figures.md), percent of enrolled students.
+# Inholland participation dashboard 2023 (assets/demo/data/published_figures.md), percent of enrolled students.
 PUBLISHED_2023 = {
     "2023-Q1": (3.7, 4.8), "2023-Q2": (3.5, 5.1), "2023-Q3": (3.2, 5.3), "2023-Q4": (3.6, 6.3),
 }

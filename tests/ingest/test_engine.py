@@ -225,7 +225,7 @@ def test_duo_long_layout_with_suppressed_cells_and_other_institutions(settings):
 
 
 def test_duo_old_wide_layout_real_file(settings):
-    """The real DUO file (first-year students 2015–2019): totals as published (shared/reference/README)."""
+    """The real DUO file (first-year students 2015–2019): totals as published (assets/demo/data/README.md)."""
     target = settings.landing_dir / "students/duo/03b-eerstejaars-2019.csv"
     target.parent.mkdir(parents=True)
     shutil.copy(REFERENCE / "duo_eerstejaars_hbo_2019_inholland.csv", target)
