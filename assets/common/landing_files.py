@@ -289,7 +289,8 @@ def _cell_text(value: object) -> str | None:
 
 def _read_xlsx(path: Path, con: duckdb.DuckDBPyConnection, name: str, limits: LandingLimits) -> LandingTable:
     """The first sheet, read with calamine (Rust; ~10× faster than openpyxl on a national-scale workbook), once
-    its used range is known to be within `limits` (`workbook_bounds`: a reader allocates the whole range).
+    every sheet's used range and the strings are known to be within `limits` (`workbook_bounds`: a reader
+    allocates the whole range).
 
     A workbook calamine cannot read goes to openpyxl, which either reads it or says what is wrong with it."""
     from python_calamine import CalamineWorkbook
@@ -298,7 +299,8 @@ def _read_xlsx(path: Path, con: duckdb.DuckDBPyConnection, name: str, limits: La
         used_range(path, limits)
     except WorkbookTooLarge as exc:
         raise FileFormatError(str(exc)) from None
-    except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, zlib.error, NotImplementedError, RuntimeError,
+            UnicodeError) as exc:  # a corrupt, encrypted or oddly compressed zip
         raise FileFormatError(f"the file is not a readable Excel workbook (.xlsx): {exc.__class__.__name__}") from None
     try:
         workbook = CalamineWorkbook.from_path(str(path))

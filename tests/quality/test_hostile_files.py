@@ -20,7 +20,8 @@ from assets.common.warehouse import connect
 from assets.ingest import participation
 from assets.ingest.engine import load, scan
 from hostile_files import (
-    HOURS_HEADER, far_cell_workbook, lying_workbook, settled, text_file, workbook,
+    HOURS_HEADER, far_cell_workbook, lying_workbook, relationship, settled, text_file, two_sheet_workbook,
+    workbook,
 )
 from quality_corpus import KEY, TODAY
 
@@ -87,7 +88,7 @@ def test_far_cell_workbooks_are_rejected_before_parsing_and_a_valid_file_beside_
     assert (landing / "far.xlsx").stat().st_size < 2000
     text_file(landing / "good.csv", GOOD)
     scanned, loaded = ingest(settings)
-    too_wide = "the first sheet uses 16,384 columns, more than the limit of 1,000 (WB_MAX_COLUMNS)"
+    too_wide = "a sheet uses 16,384 columns, more than the limit of 1,000 (WB_MAX_COLUMNS)"
     assert outcomes(scanned) == {f"{HOURS}/far.xlsx": ("rejected", too_wide),
                                  f"{HOURS}/lying.xlsx": ("rejected", too_wide),
                                  f"{HOURS}/good.csv": ("accepted", "")}
@@ -107,7 +108,7 @@ def test_a_far_cell_deep_inside_a_large_sheet_is_found(settings: Settings):
     limited = make_settings(settings.data_dir.parent, max_columns=50)
     scanned, _ = ingest(limited)
     assert outcomes(scanned) == {f"{HOURS}/{path.name}": (
-        "rejected", "the first sheet uses 100 columns, more than the limit of 50 (WB_MAX_COLUMNS)")}
+        "rejected", "a sheet uses 100 columns, more than the limit of 50 (WB_MAX_COLUMNS)")}
 
 
 def test_sheet_cells_rows_and_size_limits(tmp_path: Path):
@@ -120,7 +121,7 @@ def test_sheet_cells_rows_and_size_limits(tmp_path: Path):
     text_file(landing / "cell.csv", HOURS_HEADER + "\nh1,612345,34116,Delft,2023-01-02," + "7" * 21 + "\n")
     scanned, _ = ingest(settings)
     assert outcomes(scanned) == {
-        f"{HOURS}/cells.xlsx": ("rejected", "the first sheet's used range is 3 rows × 6 columns, more than the limit "
+        f"{HOURS}/cells.xlsx": ("rejected", "a sheet's used range is 3 rows × 6 columns, more than the limit "
                                             "of 17 cells (WB_MAX_SHEET_CELLS)"),
         f"{HOURS}/rows.csv": ("rejected", "the file has more than 3 data rows (the limit, WB_MAX_ROWS)"),
         f"{HOURS}/big.csv": ("rejected", "the file is 1,048,642 bytes, more than the limit of 1 MB (1,048,576 bytes, "
@@ -139,6 +140,88 @@ def test_ten_thousand_columns_are_rejected_from_the_header_in_a_moment(settings:
     assert time.process_time() - started < 5
     assert outcomes(scanned) == {f"{HOURS}/wide.csv": (
         "rejected", "the header has 10,000 columns, more than the limit of 1,000 (WB_MAX_COLUMNS)")}
+
+
+FAR = '<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'
+SMALL = '<row r="1"><c r="A1"><v>1</v></c></row>'
+SHEETS = '<sheet name="a" sheetId="1" r:id="rId1"/><sheet name="b" sheetId="2" r:id="rId2"/>'
+RELS = relationship("rId1", "worksheets/first.xml") + relationship("rId2", "worksheets/second.xml")
+
+
+def test_every_sheet_is_measured_and_the_workbook_is_parsed_as_xml(settings: Settings):
+    """Which part is the first sheet is read by an XML parser, so no comment or duplicate makes the check measure
+    another part than the reader reads (an 18 KB far-cell file used to abort the process); and every sheet part is
+    measured, listed or not. A valid two-sheet workbook beside them loads."""
+    landing = settings.landing_dir / HOURS
+    hidden = '<!-- <sheet name="x" sheetId="9" r:id="rId1"/> --><sheet name="a" sheetId="1" r:id="rId2"/>'
+    two_sheet_workbook(landing / "comment.xlsx", hidden, RELS, FAR)
+    two_sheet_workbook(landing / "dup_rel.xlsx", '<sheet name="a" sheetId="1" r:id="rId1"/>',
+                       relationship("rId1", "worksheets/first.xml") + relationship("rId1", "worksheets/second.xml"),
+                       FAR)
+    two_sheet_workbook(landing / "second.xlsx", SHEETS, RELS, FAR)
+    two_sheet_workbook(landing / "unlisted.xlsx", '<sheet name="a" sheetId="1" r:id="rId1"/>', RELS, FAR)
+    two_sheet_workbook(landing / "dup_entry.xlsx", SHEETS, RELS, SMALL, duplicate="xl/worksheets/first.xml")
+    two_sheet_workbook(landing / "valid.xlsx", SHEETS, RELS, SMALL)
+    text_file(landing / "good.csv", GOOD)
+    from assets.ingest.engine import partitions_of
+
+    assert partitions_of(participation.HOURS, settings, landing / "comment.xlsx") is None  # the sensor: no abort
+    scanned, loaded = ingest(settings)
+    too_wide = "a sheet uses 16,384 columns, more than the limit of 1,000 (WB_MAX_COLUMNS)"
+    assert outcomes(scanned) == {
+        f"{HOURS}/comment.xlsx": ("rejected", too_wide),
+        f"{HOURS}/dup_rel.xlsx": ("rejected", "the workbook's xl/_rels/workbook.xml.rels has a relationship "
+                                              "without an Id or an Id twice"),
+        f"{HOURS}/second.xlsx": ("rejected", too_wide),
+        f"{HOURS}/unlisted.xlsx": ("rejected", too_wide),
+        f"{HOURS}/dup_entry.xlsx": ("rejected", "the workbook holds two zip entries with the same name (readers "
+                                                "differ on which one counts): save it again with Excel"),
+        f"{HOURS}/valid.xlsx": ("accepted", ""),
+        f"{HOURS}/good.csv": ("accepted", ""),
+    }
+    assert loaded.rows_upserted == 3
+
+
+def _strings(*items: str, count: str = "") -> str:
+    return (f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/'
+            f'2006/main"{count}>' + "".join(items) + "</sst>")
+
+
+def test_zip_bombs_and_long_strings_are_refused_before_the_reader(settings: Settings):
+    """The parts may inflate to 100 times the file (at least 4 MiB); the shared strings are streamed (their
+    number, each string's characters over all its runs, entities as one character), and so is every text of a
+    sheet."""
+    landing = settings.landing_dir / HOURS
+    one = '<sheet name="a" sheetId="1" r:id="rId1"/>'
+    rels = RELS + relationship("rId3", "sharedStrings.xml", "sharedStrings")
+    bomb = two_sheet_workbook(landing / "bomb.xlsx", one, rels, SMALL,
+                              shared_strings=_strings("<si><t>" + "a" * (8 << 20) + "</t></si>"))
+    runs = "<si><r><t>" + "a" * 19_999 + "&amp;</t></r><r><t>" + "\u00e9" * 20_000 + "</t></r></si>"
+    two_sheet_workbook(landing / "runs.xlsx", one, rels, SMALL, shared_strings=_strings("<si><t>x</t></si>", runs))
+    two_sheet_workbook(landing / "count.xlsx", one, rels, SMALL,
+                       shared_strings=_strings("<si><t>x</t></si>", count=' count="1" uniqueCount="4000000000"'))
+    inline = f'<row r="2"><c r="A2" t="inlineStr"><is><t>{"x" * 40_000}</t></is></c></row>'
+    two_sheet_workbook(landing / "inline.xlsx", SHEETS, RELS, inline)
+    entities = "<si><t>" + "&amp;" * 30_000 + "</t></si>"  # 150,000 bytes, 30,000 characters: within the limit
+    two_sheet_workbook(landing / "entities.xlsx", one, rels, SMALL, shared_strings=_strings(entities))
+    import zipfile
+
+    size = bomb.stat().st_size
+    inflated = sum(i.file_size for i in zipfile.ZipFile(bomb).infolist())
+    assert size < 20_000 and inflated > 8 << 20
+    scanned, _ = ingest(settings)
+    assert outcomes(scanned) == {
+        f"{HOURS}/bomb.xlsx": ("rejected", f"the workbook inflates to {count_text(inflated)} bytes, more than the "
+                                           f"4,194,304 allowed for a file of {count_text(size)} bytes (100 times "
+                                           "its size, at least 4 MiB, at most 4 GiB): a zip bomb?"),
+        f"{HOURS}/runs.xlsx": ("rejected", "a shared string holds 40,000 characters, more than the limit of 32,767 "
+                                           "(WB_MAX_CELL_CHARS)"),
+        f"{HOURS}/count.xlsx": ("rejected", "the workbook has more shared strings than the limit of 25,000,000 "
+                                            "cells (WB_MAX_SHEET_CELLS)"),
+        f"{HOURS}/inline.xlsx": ("rejected", "a cell holds 40,000 characters, more than the limit of 32,767 "
+                                             "(WB_MAX_CELL_CHARS)"),
+        f"{HOURS}/entities.xlsx": ("accepted", ""),
+    }
 
 
 # --- 2. line endings and encodings ---------------------------------------------------------------------------
