@@ -52,6 +52,12 @@ def safe_text(text: object, *, one_line: bool = True) -> str:
     return _NUMBER.sub(lambda m: mask(m.group(0)), shown)
 
 
+def setting_text(text: object) -> str:
+    """A path or value from the configuration (never from a delivered file) shown as it is: control characters
+    escaped, digits left alone (a data folder named `/srv/wb_2025` stays findable)."""
+    return "".join(_escape(ch, "") for ch in str(text))
+
+
 def count_text(n: int) -> str:
     """A row number or count as text that masking leaves alone: 1,234,567."""
     return f"{n:,}"

@@ -309,6 +309,74 @@ def test_links_pipes_and_sockets_are_refused_unread(settings: Settings, tmp_path
     assert query(settings, "SELECT count(*) FROM ops.alerts") == [(3,)]
 
 
+def test_a_linked_folder_in_the_middle_of_the_path_is_refused_unread(settings: Settings, tmp_path: Path):
+    """landing/participation -> a folder elsewhere: its files are neither read nor loaded; the link is refused
+    (with an alert) as a linked file is, by each source below it."""
+    text_file(tmp_path / "elsewhere" / "hours" / "secret.csv",
+              HOURS_HEADER + "\nSECRET,8123456,34116,Delft,2023-01-02,5\n")
+    settings.landing_dir.mkdir(parents=True)
+    (settings.landing_dir / "participation").symlink_to(tmp_path / "elsewhere")
+    scanned, loaded = ingest(settings)
+    how = (": only regular files in the landing zone itself, readable by the pipeline, are loaded (it was not read, "
+           "copied or quarantined)")
+    assert outcomes(scanned) == {"participation": ("rejected", "a symbolic link" + how)}
+    assert loaded.rows_upserted == 0 and not settings.quarantine_dir.exists()
+    assert "8123456" not in str(query(settings, "SELECT * FROM ops.alerts"))
+
+
+def test_a_pipe_or_a_swap_after_listing_is_never_read_and_is_noticed(tmp_path: Path):
+    """A named pipe put where a listed file was must not block a reader (O_NONBLOCK, fstat); a swap and swap-back
+    keeps inode, size and mtime but not the ctime, which the file's identity includes."""
+    from assets.common.landing_files import open_regular, read_landing_file
+    from assets.ingest.delivery import unchanged_since
+
+    pipe = tmp_path / "pipe.csv"
+    os.mkfifo(pipe)
+    started = time.monotonic()
+    with pytest.raises(OSError, match="^the landing file is no longer a regular file$"):
+        open_regular(pipe)
+    import duckdb
+
+    with pytest.raises(OSError):
+        read_landing_file(pipe, duckdb.connect())
+    assert time.monotonic() - started < 2
+    path = text_file(tmp_path / "a.csv", GOOD)
+    listed = os.lstat(path)
+    time.sleep(0.01)
+    os.rename(path, tmp_path / "b.csv")
+    os.rename(tmp_path / "b.csv", path)
+    after = os.lstat(path)
+    assert (after.st_ino, after.st_size, after.st_mtime_ns) == (listed.st_ino, listed.st_size, listed.st_mtime_ns)
+    assert not unchanged_since(path, listed)
+
+
+def test_a_rejected_file_gone_before_its_quarantine_waits_and_machine_errors_fail_safely(tmp_path: Path):
+    """The copy of a file that is gone raises `SourceGone`, which names nothing; a quarantine the machine cannot
+    write (here: a file where the folder should be) fails the run with a masked text and records nothing, and the
+    file is judged once the machine is fixed."""
+    from assets.ingest.engine import ScanFailed
+    from assets.ingest.quarantine import SourceGone, quarantine
+
+    settings = Settings(data_dir=tmp_path / "data_1234567", pseudonym_key=KEY, landing=LandingLimits(settle_seconds=0))
+    gone = settings.landing_dir / HOURS / "feedback_7654321.csv"
+    with pytest.raises(SourceGone) as raised:
+        quarantine(settings, gone, source="participation_hours", subdir=HOURS, file="x", sha256="0" * 64,
+                   message="m", violations=[], suite=[])
+    assert str(raised.value) == "the rejected file is no longer there as a regular file"
+    text_file(gone, "record_id,student_number\nx,1\n")  # rejected: required columns missing
+    settings.quarantine_dir.parent.mkdir(parents=True, exist_ok=True)
+    settings.quarantine_dir.write_text("not a folder")
+    with pytest.raises(ScanFailed) as failed:
+        ingest(settings)
+    assert "1234567" not in str(failed.value) and "data_*****67" in str(failed.value)
+    assert str(failed.value).startswith("participation_hours: the scan stopped (FileExistsError: ")
+    assert failed.value.__context__ is None and failed.value.__cause__ is None
+    assert query(settings, "SELECT count(*) FROM ops.landing_files") == [(0,)]
+    settings.quarantine_dir.unlink()
+    scanned, _ = ingest(settings)
+    assert [(f.file, f.status) for f in scanned.files] == [(f"{HOURS}/feedback_*****21.csv", "rejected")]
+
+
 # --- 7. settle time ------------------------------------------------------------------------------------------
 
 
