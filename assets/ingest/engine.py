@@ -27,7 +27,7 @@ from assets.common.landing_files import FileFormatError, read_landing_file
 from assets.common.masking import safe_text
 from assets.common.private import private_dir, private_file
 from assets.common.pseudonym import Pseudonymiser
-from assets.common.settings import Settings, data_group
+from assets.common.settings import ConfigurationError, Settings, data_group
 from assets.common.warehouse import upsert
 from assets.ingest.delivery import Delivery, list_delivery, open_regular, unchanged_since
 from assets.ingest.quarantine import SourceGone, quarantine
@@ -158,6 +158,8 @@ def scan(source: Source, settings: Settings, con: duckdb.DuckDBPyConnection, run
     file, and a file's name may hold a student number); the files not recorded yet are judged on a later run."""
     try:
         return _scan(source, settings, con, run_id, today)
+    except ConfigurationError:
+        raise  # its own text, about the settings
     except ScanFailed as exc:
         failure = exc
     except Exception as exc:  # noqa: BLE001 - re-raised below, its text made safe
