@@ -68,6 +68,15 @@ def test_safe_text_masks_student_numbers_and_escapes_control_characters():
     assert count_text(1234567) == "1,234,567" and safe_text(count_text(1234567)) == "1,234,567"
 
 
+def test_student_numbers_written_with_separators_are_masked():
+    assert safe_text("nr 612.345 en 1.234.567") == "nr ****45 en *****67"
+    assert safe_text("612 345|612\u00a0345|612\u202f345|0.612.345") == "****45|****45|****45|*****45"
+    assert safe_text("12.345 and 12 345 and 3.500 and 2023-01-02 12:30:45") == \
+        "12.345 and 12 345 and 3.500 and 2023-01-02 12:30:45"  # five digits or fewer: not a student number
+    assert safe_text("1,234,567 rows; 612345.5") == "1,234,567 rows; ****45.5"
+    assert safe_text(safe_text("612.345; 612 345")) == "****45; ****45"
+
+
 def test_limits_come_from_the_environment_with_safe_defaults():
     assert LandingLimits.from_env({}) == LandingLimits(1024, 1000, 20_000_000, 32_767, 25_000_000, 5.0)
     env = {"WB_MAX_FILE_MB": "8", "WB_MAX_COLUMNS": "40", "WB_MAX_ROWS": "900", "WB_MAX_CELL_CHARS": "255",
