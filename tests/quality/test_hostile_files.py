@@ -386,6 +386,26 @@ def test_a_rejected_file_gone_before_its_quarantine_waits_and_machine_errors_fai
     assert [(f.file, f.status) for f in scanned.files] == [(f"{HOURS}/feedback_*****21.csv", "rejected")]
 
 
+def test_leftovers_of_a_killed_run_are_cleaned_and_the_alert_names_the_configured_folder(tmp_path: Path):
+    """A `.tmp` of the accepted rows or a `.partial` quarantine copy older than an hour was left by a killed run
+    and goes; a fresh one may be a live run's and stays. The alert's action names the quarantine folder as
+    configured, its digits unmasked, while the file's own name is masked."""
+    settings = make_settings(tmp_path / "wb_123456")
+    accepted = settings.data_dir / "state" / "accepted" / "participation_hours"
+    accepted.mkdir(parents=True)
+    settings.quarantine_dir.mkdir(parents=True)
+    old = [text_file(accepted / "a.tmp", "x"), text_file(settings.quarantine_dir / "b.csv.partial", "612345")]
+    fresh = [text_file(accepted / "c.tmp", "x"), text_file(settings.quarantine_dir / "d.csv.partial", "x")]
+    settled(*old, seconds_ago=3601)
+    text_file(settings.landing_dir / HOURS / "bad_7654321.csv", "record_id,student_number\nx,1\n")
+    ingest(settings)
+    assert [p.exists() for p in old + fresh] == [False, False, True, True]
+    [(action,)] = query(settings, "SELECT action FROM ops.alerts")
+    [report] = settings.quarantine_dir.glob("*.report.md")
+    assert action.startswith(f"Lees het rapport {report.name} in {settings.quarantine_dir} (")
+    assert "wb_123456" in action and "7654321" not in action and "bad_*****21.csv" in report.name
+
+
 # --- 7. settle time ------------------------------------------------------------------------------------------
 
 
