@@ -347,9 +347,7 @@ def _read_xlsx(fh: BinaryIO, path: str, size: int, con: duckdb.DuckDBPyConnectio
     from python_calamine import CalamineWorkbook
 
     try:
-        fh.seek(0)
-        with zipfile.ZipFile(fh) as z:
-            measure_workbook(z, size, limits)
+        measure_workbook(fh, size, limits)
     except WorkbookTooLarge as exc:
         raise FileFormatError(str(exc)) from None
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, zlib.error, NotImplementedError, RuntimeError,

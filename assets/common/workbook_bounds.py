@@ -29,9 +29,12 @@ from __future__ import annotations
 import os
 import posixpath
 import re
+import struct
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 from xml.parsers import expat
 
 from assets.common.settings import LandingLimits
@@ -43,6 +46,7 @@ MIN_INFLATED_BYTES = 4 << 20
 #: ... and no file to more than this (25 million cells of XML take ~1.5 GB).
 MAX_INFLATED_BYTES = 4 << 30
 _CHUNK = 1 << 22
+_LOCAL_HEADER = struct.Struct("<4s22xHH")  # a zip entry's local header: signature … name and extra lengths
 _ROW_REF = re.compile(rb'<(?:\w+:)?row\s[^>]*?\br="(\d{1,9})"')
 _ROW_TAG = re.compile(rb"<(?:\w+:)?row[\s>/]")
 _CELL_REF = re.compile(rb'<(?:\w+:)?c\s[^>]*?\br="([A-Z]{1,4})(\d{1,9})"')
@@ -104,7 +108,7 @@ def _elements(data: bytes, name: str) -> list[tuple[str, dict[str, str]]]:
     return found
 
 
-def _relationships(z: zipfile.ZipFile, name: str) -> dict[str, tuple[str, str]]:
+def _relationships(z: _Package, name: str) -> dict[str, tuple[str, str]]:
     """Relationship Id -> (type, target) of a `.rels` part; a duplicate Id is refused (readers differ on it)."""
     rels: dict[str, tuple[str, str]] = {}
     for tag, attrs in _elements(_small(z, name), name):
@@ -126,7 +130,7 @@ def _resolved(target: str) -> set[str]:
     return {posixpath.normpath(posixpath.join("xl", target)), "xl/" + target, target}
 
 
-def _sheet_parts(z: zipfile.ZipFile) -> list[str]:
+def _sheet_parts(z: _Package) -> list[str]:
     """Every zip entry that is a sheet: the targets of the sheets workbook.xml lists (in its order) and every
     part under a sheet folder."""
     rels = _relationships(z, "xl/_rels/workbook.xml.rels")
@@ -151,7 +155,7 @@ def _sheet_parts(z: zipfile.ZipFile) -> list[str]:
     return parts
 
 
-def _string_parts(z: zipfile.ZipFile) -> list[str]:
+def _string_parts(z: _Package) -> list[str]:
     """The shared-string parts: xl/sharedStrings.xml (where readers look) and whatever the workbook points to."""
     names = set(z.namelist())
     parts = {n for n in names if posixpath.basename(n).lower() == "sharedstrings.xml"}
@@ -161,7 +165,7 @@ def _string_parts(z: zipfile.ZipFile) -> list[str]:
     return sorted(parts)
 
 
-def _small(z: zipfile.ZipFile, name: str) -> bytes:
+def _small(z: _Package, name: str) -> bytes:
     try:
         info = z.getinfo(name)
     except KeyError:
@@ -176,16 +180,69 @@ def inflation_limit(file_bytes: int) -> int:
     return min(MAX_INFLATED_BYTES, max(MIN_INFLATED_BYTES, MAX_INFLATION * file_bytes))
 
 
+class _Package:
+    """A zip's entries as the central directory lists them, each inflated here from its raw bytes: never to
+    more than the size the directory declares (a reader that ignores the declared size would otherwise inflate
+    a part far beyond what was measured), by deflate or stored only, not encrypted."""
+
+    def __init__(self, fh: BinaryIO):
+        self.fh = fh
+        self.zip = zipfile.ZipFile(fh)
+
+    def namelist(self) -> list[str]:
+        return self.zip.namelist()
+
+    def infolist(self) -> list[zipfile.ZipInfo]:
+        return self.zip.infolist()
+
+    def getinfo(self, name: str) -> zipfile.ZipInfo:
+        return self.zip.getinfo(name)
+
+    def read(self, info: zipfile.ZipInfo) -> bytes:
+        return b"".join(self.inflate(info.filename))
+
+    def inflate(self, name: str):
+        info = self.zip.getinfo(name)
+        if info.flag_bits & 0x1:
+            raise WorkbookTooLarge("the workbook is encrypted: save it without a password")
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise WorkbookTooLarge("a part of the workbook is compressed in a way Excel never uses")
+        self.fh.seek(info.header_offset)
+        signature, name_len, extra_len = _LOCAL_HEADER.unpack(self.fh.read(_LOCAL_HEADER.size))
+        if signature != b"PK\x03\x04":
+            raise WorkbookTooLarge("the workbook is not a valid zip file")
+        self.fh.seek(info.header_offset + _LOCAL_HEADER.size + name_len + extra_len)
+        inflater = zlib.decompressobj(-15) if info.compress_type == zipfile.ZIP_DEFLATED else None
+        left, total = info.compress_size, 0
+        while left > 0:
+            raw = self.fh.read(min(1 << 16, left))
+            if not raw:
+                raise WorkbookTooLarge("the workbook is truncated")
+            left -= len(raw)
+            while raw:
+                data = raw if inflater is None else inflater.decompress(raw, _CHUNK)
+                raw = b"" if inflater is None else inflater.unconsumed_tail
+                total += len(data)
+                if total > info.file_size:
+                    raise WorkbookTooLarge("a part of the workbook inflates to more than its zip entry declares "
+                                           "(a zip bomb?)")
+                if data:
+                    yield data
+        if total != info.file_size or (inflater is not None and not inflater.eof):
+            raise WorkbookTooLarge("a part of the workbook is truncated or corrupt")
+
+
 def used_range(path: Path, limits: LandingLimits) -> UsedRange:
     """Measure every sheet and the shared strings of the workbook at `path` and return the first sheet's used
     range; raise `WorkbookTooLarge` as soon as a limit is passed (rows, columns, cells, cell text, number of
     strings, inflated size) or the zip is laid out ambiguously."""
-    with open(path, "rb") as raw, zipfile.ZipFile(raw) as z:
-        return measure_workbook(z, os.fstat(raw.fileno()).st_size, limits)
+    with open(path, "rb") as raw:
+        return measure_workbook(raw, os.fstat(raw.fileno()).st_size, limits)
 
 
-def measure_workbook(z: zipfile.ZipFile, file_bytes: int, limits: LandingLimits) -> UsedRange:
-    """`used_range` of an opened zip of `file_bytes` bytes."""
+def measure_workbook(fh: BinaryIO, file_bytes: int, limits: LandingLimits) -> UsedRange:
+    """`used_range` of the workbook open as `fh`, of `file_bytes` bytes."""
+    z = _Package(fh)
     infos = z.infolist()
     if len({i.filename for i in infos}) != len(infos):
         raise WorkbookTooLarge("the workbook holds two zip entries with the same name (readers differ on which "
@@ -204,16 +261,20 @@ def measure_workbook(z: zipfile.ZipFile, file_bytes: int, limits: LandingLimits)
     return first
 
 
-def _chunks(z: zipfile.ZipFile, part: str):
-    """The part's XML in chunks that each end before a `<` (a tag split across chunks goes with the next)."""
-    tail = b""
-    with z.open(part) as fh:
-        while chunk := fh.read(_CHUNK):
-            data = tail + chunk
-            cut = data.rfind(b"<")
-            data, tail = (data[:cut], data[cut:]) if cut > 0 else (data, b"")
-            yield data
-    yield tail
+def _chunks(z: _Package, part: str):
+    """The part's XML in chunks of about `_CHUNK` bytes that each end before a `<` (a tag split across chunks
+    goes with the next)."""
+    tail, pending = b"", []
+    for piece in z.inflate(part):
+        pending.append(piece)
+        if sum(map(len, pending)) < _CHUNK:
+            continue
+        data = tail + b"".join(pending)
+        pending = []
+        cut = data.rfind(b"<")
+        data, tail = (data[:cut], data[cut:]) if cut > 0 else (data, b"")
+        yield data
+    yield tail + b"".join(pending)
 
 
 def text_chars(xml: bytes) -> int:
@@ -240,7 +301,7 @@ def _long_text(data: bytes, limit: int) -> int:
     return longest if longest > limit else 0
 
 
-def _measure_sheet(z: zipfile.ZipFile, sheet: str, limits: LandingLimits) -> UsedRange:
+def _measure_sheet(z: _Package, sheet: str, limits: LandingLimits) -> UsedRange:
     rows = columns = 0
     for data in _chunks(z, sheet):
         rows, columns = _fast(data, rows, columns) or _measure(data, rows, columns)
@@ -251,7 +312,7 @@ def _measure_sheet(z: zipfile.ZipFile, sheet: str, limits: LandingLimits) -> Use
     return UsedRange(rows, columns)
 
 
-def _measure_strings(z: zipfile.ZipFile, part: str, limits: LandingLimits) -> None:
+def _measure_strings(z: _Package, part: str, limits: LandingLimits) -> None:
     """Stream the shared strings: their declared and actual number within `max_sheet_cells` (a reader reserves
     room for the declared count), each string (all its runs) within `max_cell_chars` characters."""
     limit, count, open_at, chars = limits.max_cell_chars, 0, None, 0

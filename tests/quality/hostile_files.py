@@ -88,6 +88,27 @@ def two_sheet_workbook(path: Path, sheets: str, rels: str, second: str, duplicat
     return xlsx(path, items)
 
 
+def lie_about_size(path: Path, name: str, declared: int) -> Path:
+    """Make the zip's headers say entry `name` inflates to `declared` bytes (with the CRC of that many), while
+    its deflated data inflates to all it held: a reader trusting the headers measures only the start."""
+    import struct
+    import zlib
+
+    with zipfile.ZipFile(path) as z:
+        info = z.getinfo(name)
+        crc = zlib.crc32(z.read(name)[:declared])
+    data = bytearray(path.read_bytes())
+    struct.pack_into("<I", data, info.header_offset + 14, crc)
+    struct.pack_into("<I", data, info.header_offset + 22, declared)
+    central = data.find(b"PK\x01\x02" + data[info.header_offset + 4:info.header_offset + 10])
+    while data[central + 46:central + 46 + len(name)] != name.encode():
+        central = data.find(b"PK\x01\x02", central + 4)
+    struct.pack_into("<I", data, central + 16, crc)
+    struct.pack_into("<I", data, central + 24, declared)
+    path.write_bytes(bytes(data))
+    return path
+
+
 def relationship(ident: str, target: str, kind: str = "worksheet") -> str:
     return (f'<Relationship Id="{ident}" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
             f'relationships/{kind}" Target="{target}"/>')

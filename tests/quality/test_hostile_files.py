@@ -20,8 +20,8 @@ from assets.common.warehouse import connect
 from assets.ingest import participation
 from assets.ingest.engine import load, scan
 from hostile_files import (
-    HOURS_HEADER, far_cell_workbook, lying_workbook, relationship, settled, text_file, two_sheet_workbook,
-    workbook,
+    HOURS_HEADER, far_cell_workbook, lie_about_size, lying_workbook, relationship, settled, text_file,
+    two_sheet_workbook, workbook,
 )
 from quality_corpus import KEY, TODAY
 
@@ -213,6 +213,8 @@ def test_zip_bombs_and_long_strings_are_refused_before_the_reader(settings: Sett
     two_sheet_workbook(landing / "inline.xlsx", SHEETS, RELS, inline)
     entities = "<si><t>" + "&amp;" * 30_000 + "</t></si>"  # 150,000 bytes, 30,000 characters: within the limit
     two_sheet_workbook(landing / "entities.xlsx", one, rels, SMALL, shared_strings=_strings(entities))
+    lie_about_size(two_sheet_workbook(landing / "lying.xlsx", one, rels, SMALL, shared_strings=_strings(
+        "<si><t>" + "a" * (6 << 20) + "</t></si>")), "xl/sharedStrings.xml", 1000)
     import zipfile
 
     size = bomb.stat().st_size
@@ -230,6 +232,8 @@ def test_zip_bombs_and_long_strings_are_refused_before_the_reader(settings: Sett
         f"{HOURS}/inline.xlsx": ("rejected", "a cell holds 40,000 characters, more than the limit of 32,767 "
                                              "(WB_MAX_CELL_CHARS)"),
         f"{HOURS}/entities.xlsx": ("accepted", ""),
+        f"{HOURS}/lying.xlsx": ("rejected", "a part of the workbook inflates to more than its zip entry declares "
+                                            "(a zip bomb?)"),
     }
 
 
