@@ -13,12 +13,13 @@ for a file it has not seen in that state, reads it in memory with the ingestion'
 Files still being written (`WB_SETTLE_SECONDS`) are not listed yet, so they are looked at once they settle.
 
 The sensor `build_after_loads` then rebuilds the warehouse once after the loads. The cursor keeps what was
-seen (path → size and mtime), and a file the warehouse has validated already (same SHA-256 in
+seen (the hashed real path → size and mtime), and a file the warehouse has validated already (same SHA-256 in
 `ops.landing_files`) starts nothing, so a file leads to runs once; a corrected file (new content) to new ones.
 """
 
 import hashlib
 import json
+import os
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -49,9 +50,10 @@ SOURCES: list[Source] = [participation.HOURS, survey.RESPONSES, participation.PO
                          students.REGISTER]
 
 
-def _state(path: Path) -> str:
-    stat = path.stat()
-    return f"{stat.st_size}:{stat.st_mtime_ns}"
+def _key(settings: Settings, path: Path) -> str:
+    """A file's key in the cursor: its real path below the landing zone, hashed (the shown name is masked, so
+    `hours_202401.csv` and `hours_202501.csv` would share one; the hash keeps raw names out of the cursor)."""
+    return hashlib.sha256(os.fsencode(path.relative_to(settings.landing_dir))).hexdigest()[:32]
 
 
 def contiguous_ranges(keys: Iterable[str], partitions_def) -> list[tuple[str, str]]:
@@ -95,21 +97,21 @@ def landing_run_requests(settings: Settings, seen: dict[str, str]) -> tuple[list
     for source in SOURCES:
         found = delivery(source, settings)
         for path, info, _kind in found.refused:  # never read here: the scan refuses it with an alert
-            rel = shown_name(settings, path)
-            now[rel] = f"{info.st_ino}:{info.st_mtime_ns}"
-            if seen.get(rel) != now[rel]:
-                unpartitioned.append(rel)
-        for path, _info in found.files:
-            rel = shown_name(settings, path)
-            now[rel] = _state(path)
-            if seen.get(rel) == now[rel]:
+            key = _key(settings, path)
+            now[key] = f"{info.st_ino}:{info.st_mtime_ns}"
+            if seen.get(key) != now[key]:
+                unpartitioned.append(shown_name(settings, path))
+        for path, info in found.files:
+            rel, key = shown_name(settings, path), _key(settings, path)
+            now[key] = f"{info.st_size}:{info.st_mtime_ns}"
+            if seen.get(key) == now[key]:
                 continue
             if recorded is None and (recorded := recorded_files(settings)) is None:
                 return None
             try:
-                sha = sha256_of(path)
+                sha = sha256_of(path, settings.landing_dir)
             except OSError:  # removed or replaced since it was listed: looked at again on the next tick
-                del now[rel]
+                del now[key]
                 continue
             if (source.name, sha) in recorded:
                 continue

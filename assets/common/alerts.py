@@ -21,10 +21,11 @@ import ssl
 import uuid
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
+from pathlib import Path
 
 import duckdb
 
-from assets.common.masking import safe_text
+from assets.common.masking import safe_text, setting_text
 from assets.common.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -46,15 +47,19 @@ SMTP_TIMEOUT_S = 20
 def record_alert(con: duckdb.DuckDBPyConnection, *, severity: str, kind: str, subject: str, message: str,
                  action: str | None = None, source: str | None = None, file: str | None = None,
                  check_name: str | None = None, run_id: str | None = None, settings: Settings | None = None,
-                 dedupe_on: tuple[str, ...] = ()) -> str:
+                 dedupe_on: tuple[str, ...] = (), folder: Path | None = None) -> str:
     """Insert one alert row (and mail it when `settings` has SMTP configured); return its id.
 
     `dedupe_on` names columns (of `DEDUPE_COLUMNS`): when an alert with the same values there was recorded
     before, nothing new is recorded or mailed and that alert's id is returned (a warning found on every run is
     reported once; a failed check once per run however many places notice it).
+
+    `{folder}` in `action` becomes `folder` (a configured folder, not masked: only the rest of the text is).
     """
     subject, message = safe_text(subject), safe_text(message, one_line=False)
     action = None if action is None else safe_text(action, one_line=False)
+    if action is not None and folder is not None:
+        action = action.replace("{folder}", setting_text(folder))
     file = None if file is None else safe_text(file)
     values = {"severity": severity, "kind": kind, "subject": subject, "source": source, "file": file,
               "check_name": check_name, "message": message, "run_id": run_id}

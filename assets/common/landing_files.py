@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
+import os
 import re
+import stat
 import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import duckdb
 import pyarrow as pa
@@ -25,7 +28,7 @@ import pyarrow.compute as pc
 
 from assets.common.masking import count_text, has_escapes
 from assets.common.settings import LandingLimits
-from assets.common.workbook_bounds import WorkbookTooLarge, used_range
+from assets.common.workbook_bounds import WorkbookTooLarge, measure_workbook
 
 #: A line longer than this is not a plausible export row (guards memory; a 100 MB line is rejected).
 MAX_LINE_BYTES = 1_000_000
@@ -70,26 +73,70 @@ def normalise_column_name(name: object) -> str:
     return re.sub(r"\s+", "_", text.replace("\ufeff", "").strip().lower())
 
 
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+_FOLDER = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _NOFOLLOW | _CLOEXEC
+_FILE = os.O_RDONLY | _NOFOLLOW | getattr(os, "O_NONBLOCK", 0) | _CLOEXEC
+
+
+def open_regular(path: Path, root: Path | None = None) -> BinaryIO:
+    """Open a delivered file for reading bytes without following any link: below `root` (the landing zone) each
+    folder is opened from its parent's descriptor with O_NOFOLLOW, so a folder swapped for a link is refused as a
+    file is; the file itself is opened O_NOFOLLOW | O_NONBLOCK (a named pipe put in its place never blocks) and
+    refused unless fstat says it is a regular file. Raises OSError (with no name in its text)."""
+    if root is None or not path.is_relative_to(root):
+        fd = os.open(path, _FILE)
+    else:
+        parts = path.relative_to(root).parts
+        parent = os.open(root, os.O_RDONLY | _CLOEXEC)
+        try:
+            for part in parts[:-1]:
+                folder = os.open(part, _FOLDER, dir_fd=parent)
+                os.close(parent)
+                parent = folder
+            fd = os.open(parts[-1], _FILE, dir_fd=parent)
+        finally:
+            os.close(parent)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError("the landing file is no longer a regular file")
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _reader_path(fh: BinaryIO, path: Path) -> str:
+    """A name by which other readers (DuckDB, calamine) open the very file `fh` has open, not whatever `path`
+    names by now (Linux: /proc/self/fd)."""
+    proc = f"/proc/self/fd/{fh.fileno()}"
+    return proc if os.path.exists(proc) else str(path)
+
+
 def read_landing_file(
     path: Path, con: duckdb.DuckDBPyConnection, name: str = "landing", mapping: dict[str, str] | None = None,
-    limits: LandingLimits | None = None,
+    limits: LandingLimits | None = None, root: Path | None = None,
 ) -> LandingTable:
-    """Read `path` into relation `name` of `con` (text cells, mapped column names, `_row`), within `limits`."""
+    """Read `path` into relation `name` of `con` (text cells, mapped column names, `_row`), within `limits`.
+
+    The file is opened once (`open_regular`, no link followed below `root`) and every reader reads that open
+    file."""
     limits = limits or LandingLimits()
     suffix = path.suffix.lower()
     if has_escapes(str(path)):
         raise FileFormatError("the file's name has bytes that are not UTF-8 text or control characters: rename it "
                               "(letters, digits, '-', '_', '.')")
-    size = path.stat().st_size
-    if size > limits.max_file_bytes:
-        raise FileFormatError(f"the file is {size:,} bytes, more than the limit of {limits.max_file_mb:,} MB "
-                              f"({limits.max_file_bytes:,} bytes, WB_MAX_FILE_MB)")
-    if suffix in (".xlsx", ".xlsm"):
-        table = _read_xlsx(path, con, name, limits)
-    elif suffix in (".csv", ".txt"):
-        table = _read_csv(path, con, name, limits)
-    else:
+    if suffix not in (".xlsx", ".xlsm", ".csv", ".txt"):
         raise FileFormatError(f"unsupported file type '{path.suffix}': deliver CSV (.csv) or Excel (.xlsx)")
+    with open_regular(path, root) as fh:
+        size = os.fstat(fh.fileno()).st_size
+        if size > limits.max_file_bytes:
+            raise FileFormatError(f"the file is {size:,} bytes, more than the limit of {limits.max_file_mb:,} MB "
+                                  f"({limits.max_file_bytes:,} bytes, WB_MAX_FILE_MB)")
+        if suffix in (".xlsx", ".xlsm"):
+            table = _read_xlsx(fh, _reader_path(fh, path), size, con, name, limits)
+        else:
+            table = _read_csv(fh, _reader_path(fh, path), con, name, limits)
     _apply_mapping(table, mapping or {})
     _skip_qualtrics_header_rows(table)
     return table
@@ -111,66 +158,66 @@ class TextShape:
 _NEWLINE_BYTES = {"LF": b"\n", "CRLF": b"\n", "CR": b"\r"}
 
 
-def _check_text(path: Path, limits: LandingLimits) -> TextShape:
+def _check_text(fh: BinaryIO, limits: LandingLimits) -> TextShape:
     """One pass over the file: UTF-8 (BOM or not) or UTF-16 LE with BOM, no NUL bytes, lines (LF, CRLF or CR)
     within `MAX_LINE_BYTES`, data rows and header columns within `limits`. Other encodings are refused with
     their likely name (Windows-1252 is never guessed into text: a wrong guess would load wrong letters)."""
-    with path.open("rb") as fh:
-        start = fh.read(4)
-        fh.seek(0)
-        if start.startswith(codecs.BOM_UTF16_BE):
-            raise FileFormatError("the file is UTF-16 big-endian: export it as 'CSV UTF-8' (Excel: Save as > CSV UTF-8)")
-        encoding = "utf-16" if start.startswith(codecs.BOM_UTF16_LE) and not start.startswith(codecs.BOM_UTF32_LE) \
-            else "utf-8"
-        recode = codecs.getincrementaldecoder("utf-16")() if encoding == "utf-16" else None
-        decoder = codecs.getincrementaldecoder("utf-8")()
-        line_no, carry, header, newline, first, longest = 1, 0, b"", None, True, 0
-        while raw := fh.read(_CHUNK):
-            if recode is not None:
-                try:
-                    chunk = recode.decode(raw).encode("utf-8")
-                except UnicodeDecodeError:
-                    raise FileFormatError("the file starts as UTF-16 but is not valid UTF-16 (truncated or "
-                                          "corrupt)") from None
-            else:
-                chunk = raw[len(codecs.BOM_UTF8):] if first and raw.startswith(codecs.BOM_UTF8) else raw
-            if b"\x00" in chunk:
-                raise FileFormatError("the file contains binary data (NUL bytes): it is not a CSV text file")
+    fh.seek(0)
+    start = fh.read(4)
+    fh.seek(0)
+    if start.startswith(codecs.BOM_UTF16_BE):
+        raise FileFormatError("the file is UTF-16 big-endian: export it as 'CSV UTF-8' (Excel: Save as > CSV UTF-8)")
+    encoding = "utf-16" if start.startswith(codecs.BOM_UTF16_LE) and not start.startswith(codecs.BOM_UTF32_LE) \
+        else "utf-8"
+    recode = codecs.getincrementaldecoder("utf-16")() if encoding == "utf-16" else None
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    line_no, carry, header, newline, first, longest = 1, 0, b"", None, True, 0
+    while raw := fh.read(_CHUNK):
+        if recode is not None:
             try:
-                decoder.decode(chunk)
-            except UnicodeDecodeError as exc:
-                sep = _NEWLINE_BYTES[newline or ("CR" if b"\n" not in chunk and b"\r" in chunk else "LF")]
-                bad_line = line_no + chunk.count(sep, 0, exc.start)
-                raise FileFormatError(
-                    f"the file is not UTF-8 (byte 0x{chunk[exc.start]:02x} on line {count_text(bad_line)}): "
-                    "probably Windows-1252 ('CSV (comma delimited)' in Excel); export it as 'CSV UTF-8' "
-                    "(Excel: Save as > CSV UTF-8)", row=bad_line) from None
-            if first:
-                newline = "CR" if b"\n" not in chunk and b"\r" in chunk else \
-                    "CRLF" if chunk.split(b"\n", 1)[0].endswith(b"\r") else "LF"
-                header = chunk.split(_NEWLINE_BYTES[newline], 1)[0]
-                _check_columns(header, limits)
-                first = False
-            lengths = [len(piece) for piece in chunk.split(_NEWLINE_BYTES[newline])]
-            lengths[0] += carry
-            at = max(range(len(lengths)), key=lengths.__getitem__)
-            longest = max(longest, lengths[at])
-            if lengths[at] > MAX_LINE_BYTES:
-                raise FileFormatError(
-                    f"line {count_text(line_no + at)} is longer than {MAX_LINE_BYTES:,} bytes: not a plausible "
-                    "export row (a broken quote or a corrupt file)", row=line_no + at)
-            carry = lengths[-1]
-            line_no += len(lengths) - 1
-            if line_no - 2 > limits.max_rows:
-                raise FileFormatError(f"the file has more than {limits.max_rows:,} data rows (the limit, "
-                                      "WB_MAX_ROWS)")
+                chunk = recode.decode(raw).encode("utf-8")
+            except UnicodeDecodeError:
+                raise FileFormatError("the file starts as UTF-16 but is not valid UTF-16 (truncated or "
+                                      "corrupt)") from None
+        else:
+            chunk = raw[len(codecs.BOM_UTF8):] if first and raw.startswith(codecs.BOM_UTF8) else raw
+        if b"\x00" in chunk:
+            raise FileFormatError("the file contains binary data (NUL bytes): it is not a CSV text file")
         try:
-            decoder.decode(b"", final=True)
-            if recode is not None:
-                recode.decode(b"", final=True)
-        except UnicodeDecodeError:
-            raise FileFormatError(f"the file ends in the middle of a {encoding.upper()} character "
-                                  "(truncated?)") from None
+            decoder.decode(chunk)
+        except UnicodeDecodeError as exc:
+            sep = _NEWLINE_BYTES[newline or ("CR" if b"\n" not in chunk and b"\r" in chunk else "LF")]
+            bad_line = line_no + chunk.count(sep, 0, exc.start)
+            raise FileFormatError(
+                f"the file is not UTF-8 (byte 0x{chunk[exc.start]:02x} on line {count_text(bad_line)}): "
+                "probably Windows-1252 ('CSV (comma delimited)' in Excel); export it as 'CSV UTF-8' "
+                "(Excel: Save as > CSV UTF-8)", row=bad_line) from None
+        if first:
+            newline = "CR" if b"\n" not in chunk and b"\r" in chunk else \
+                "CRLF" if chunk.split(b"\n", 1)[0].endswith(b"\r") else "LF"
+            header = chunk.split(_NEWLINE_BYTES[newline], 1)[0]
+            _check_columns(header, limits)
+            first = False
+        lengths = [len(piece) for piece in chunk.split(_NEWLINE_BYTES[newline])]
+        lengths[0] += carry
+        at = max(range(len(lengths)), key=lengths.__getitem__)
+        longest = max(longest, lengths[at])
+        if lengths[at] > MAX_LINE_BYTES:
+            raise FileFormatError(
+                f"line {count_text(line_no + at)} is longer than {MAX_LINE_BYTES:,} bytes: not a plausible "
+                "export row (a broken quote or a corrupt file)", row=line_no + at)
+        carry = lengths[-1]
+        line_no += len(lengths) - 1
+        if line_no - 2 > limits.max_rows:
+            raise FileFormatError(f"the file has more than {limits.max_rows:,} data rows (the limit, "
+                                  "WB_MAX_ROWS)")
+    try:
+        decoder.decode(b"", final=True)
+        if recode is not None:
+            recode.decode(b"", final=True)
+    except UnicodeDecodeError:
+        raise FileFormatError(f"the file ends in the middle of a {encoding.upper()} character "
+                              "(truncated?)") from None
     if not header.strip():
         raise FileFormatError("the file is empty: it has no header row")
     return TextShape(header.rstrip(b"\r").decode("utf-8"), encoding, newline, longest)
@@ -201,8 +248,9 @@ def _sniff_delimiter(header: str) -> str:
     return ";" if semi >= comma else ","
 
 
-def _read_csv(path: Path, con: duckdb.DuckDBPyConnection, name: str, limits: LandingLimits) -> LandingTable:
-    shape = _check_text(path, limits)
+def _read_csv(fh: BinaryIO, path: str, con: duckdb.DuckDBPyConnection, name: str,
+              limits: LandingLimits) -> LandingTable:
+    shape = _check_text(fh, limits)
     delimiter = _sniff_delimiter(shape.header)
     options = (", new_line='\\r'" if shape.newline == "CR" else "") + \
         (", encoding='utf-16'" if shape.encoding == "utf-16" else "")
@@ -211,8 +259,10 @@ def _read_csv(path: Path, con: duckdb.DuckDBPyConnection, name: str, limits: Lan
             f"""CREATE OR REPLACE TABLE {name}_src AS SELECT * FROM read_csv(?, delim=?, header=true, quote='"',
                 escape='"', all_varchar=true, strict_mode=true, null_padding=false, auto_detect=false,
                 columns=?, max_line_size={MAX_LINE_BYTES + 2}{options})""",
-            [str(path), delimiter, _header_columns(shape.header, delimiter)],
+            [path, delimiter, _header_columns(shape.header, delimiter)],
         )
+    except (duckdb.IOException, duckdb.OutOfMemoryException):
+        raise  # the machine (memory, disk), not the file
     except duckdb.Error as exc:
         raise FileFormatError(_explain_csv_error(str(exc), delimiter)) from None
     source_cols = [r[0] for r in con.execute(f"DESCRIBE {name}_src").fetchall()]
@@ -287,21 +337,24 @@ def _cell_text(value: object) -> str | None:
     return text if text.strip() else None
 
 
-def _read_xlsx(path: Path, con: duckdb.DuckDBPyConnection, name: str, limits: LandingLimits) -> LandingTable:
+def _read_xlsx(fh: BinaryIO, path: str, size: int, con: duckdb.DuckDBPyConnection, name: str,
+               limits: LandingLimits) -> LandingTable:
     """The first sheet, read with calamine (Rust; ~10× faster than openpyxl on a national-scale workbook), once
-    its used range is known to be within `limits` (`workbook_bounds`: a reader allocates the whole range).
+    every sheet's used range and the strings are known to be within `limits` (`workbook_bounds`: a reader
+    allocates the whole range).
 
     A workbook calamine cannot read goes to openpyxl, which either reads it or says what is wrong with it."""
     from python_calamine import CalamineWorkbook
 
     try:
-        used_range(path, limits)
+        measure_workbook(fh, size, limits)
     except WorkbookTooLarge as exc:
         raise FileFormatError(str(exc)) from None
-    except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, zlib.error, NotImplementedError, RuntimeError,
+            UnicodeError) as exc:  # a corrupt, encrypted or oddly compressed zip
         raise FileFormatError(f"the file is not a readable Excel workbook (.xlsx): {exc.__class__.__name__}") from None
     try:
-        workbook = CalamineWorkbook.from_path(str(path))
+        workbook = CalamineWorkbook.from_path(path)
         try:
             grid = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
         finally:
@@ -343,7 +396,7 @@ def _column_text(values: list) -> pa.Array:
         for v in values], pa.string())
 
 
-def _openpyxl_grid(path: Path) -> list[tuple]:
+def _openpyxl_grid(path: str) -> list[tuple]:
     import openpyxl
 
     try:

@@ -2,8 +2,9 @@
 
 A delivered file can put a student number anywhere: in a header (a file without one takes its first row as
 column names), in a shifted column, in its own name. So whatever text is about a landing file is passed
-through `safe_text` before it is shown or stored: every run of six or more digits is masked the way reports
-mask a student number (`pseudonym.mask`: its length and last two digits), and control characters are escaped
+through `safe_text` before it is shown or stored: every run of six or more digits (also grouped by `.`, a space
+or a no-break space: `612.345`) is masked the way reports mask a student number (`pseudonym.mask`: its length
+and last two digits), and control characters are escaped
 (`\\x1b`), so a file name can neither hide nor forge lines in a terminal, a mail or a report. Backslashes stay as
 they are, so `safe_text` is idempotent: texts pass it at their source and again where they are shown.
 
@@ -18,8 +19,12 @@ import unicodedata
 
 from assets.common.pseudonym import mask
 
-#: Digit runs this long may be student numbers (the institution's are 6 to 8 digits, zero-padded or not).
-_NUMBER = re.compile(r"[0-9]{6,}")
+#: Digit runs this long may be student numbers (the institution's are 6 to 8 digits, zero-padded or not), also
+#: written in groups of three by `.`, a space, a no-break or a narrow no-break space (`612.345`, `1 234 567`);
+#: a comma groups nothing here, so `count_text`'s `1,234,567` stays readable.
+_NUMBER = re.compile(r"(?<![0-9])(?:[0-9]{1,3}(?:[. \u00a0\u202f][0-9]{3})+|[0-9]{6,})(?![0-9])")
+_NOT_DIGIT = re.compile(r"[^0-9]")
+_MIN_DIGITS = 6
 _SURROGATE_BYTES = range(0xDC80, 0xDD00)  # undecodable bytes of a file name (os.fsdecode's surrogateescape)
 
 
@@ -49,7 +54,18 @@ def safe_text(text: object, *, one_line: bool = True) -> str:
         return ""
     keep = "" if one_line else "\n\t"
     shown = "".join(_escape(ch, keep) for ch in str(text))
-    return _NUMBER.sub(lambda m: mask(m.group(0)), shown)
+    return _NUMBER.sub(_masked, shown)
+
+
+def _masked(match: re.Match) -> str:
+    digits = _NOT_DIGIT.sub("", match.group(0))
+    return mask(digits) if len(digits) >= _MIN_DIGITS else match.group(0)
+
+
+def setting_text(text: object) -> str:
+    """A path or value from the configuration (never from a delivered file) shown as it is: control characters
+    escaped, digits left alone (a data folder named `/srv/wb_2025` stays findable)."""
+    return "".join(_escape(ch, "") for ch in str(text))
 
 
 def count_text(n: int) -> str:

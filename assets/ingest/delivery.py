@@ -15,6 +15,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from assets.common.landing_files import open_regular
+
+__all__ = ["Delivery", "entry_kind", "identity", "list_delivery", "open_regular", "unchanged_since"]
+
 #: What a refused entry is, in the words of the rejection message.
 _KINDS = ((stat.S_ISLNK, "a symbolic link"), (stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"),
           (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"))
@@ -34,19 +38,23 @@ def entry_kind(mode: int) -> str:
 
 
 def list_delivery(folder: Path, *, recursive: bool, names: tuple[str, ...] | None, settle_seconds: float,
-                  now: float | None = None) -> Delivery:
-    """Classify the entries of `folder` (and below when `recursive`) without following any link.
+                  now: float | None = None, root: Path | None = None) -> Delivery:
+    """Classify the entries of `folder` (and below when `recursive`) without following any link; with `root`
+    (the landing zone) every folder between it and `folder` must be a folder too, not a link to one.
 
     Hidden names (`.x`, Excel's `~$x` lock files) are skipped. `names` keeps only those file names."""
     now = time.time() if now is None else now
     found = Delivery()
-    try:
-        top = os.lstat(folder)
-    except FileNotFoundError:
-        return found
-    if not stat.S_ISDIR(top.st_mode):
-        found.refused.append((folder, top, entry_kind(top.st_mode)))
-        return found
+    steps = [folder] if root is None else [root / Path(*folder.relative_to(root).parts[:i + 1])
+                                           for i in range(len(folder.relative_to(root).parts))]
+    for step in steps or [folder]:
+        try:
+            top = os.lstat(step)
+        except FileNotFoundError:
+            return found
+        if not stat.S_ISDIR(top.st_mode):
+            found.refused.append((step, top, entry_kind(top.st_mode)))
+            return found
     pending = [folder]
     while pending:
         current = pending.pop()
@@ -81,9 +89,10 @@ def list_delivery(folder: Path, *, recursive: bool, names: tuple[str, ...] | Non
     return found
 
 
-def identity(info: os.stat_result) -> tuple[int, int, int, int]:
-    """What changes when a file is rewritten, replaced or swapped for a link."""
-    return info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns
+def identity(info: os.stat_result) -> tuple[int, int, int, int, int]:
+    """What changes when a file is rewritten, replaced or swapped for a link: also its ctime, which no writer can
+    set back (a swap and swap-back keeps device, inode, size and a restored mtime, not the ctime)."""
+    return info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns
 
 
 def unchanged_since(path: Path, info: os.stat_result) -> bool:
@@ -91,15 +100,3 @@ def unchanged_since(path: Path, info: os.stat_result) -> bool:
         return identity(os.lstat(path)) == identity(info)
     except OSError:
         return False
-
-
-def open_regular(path: Path):
-    """Open a delivered file for reading bytes, refusing a link or anything but a regular file put in its place."""
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise OSError(f"{path.name} is no longer a regular file")
-        return os.fdopen(fd, "rb")
-    except BaseException:
-        os.close(fd)
-        raise

@@ -31,7 +31,7 @@ BREAKDOWN_COLUMNS = ("geslacht", "opleidingsvorm", "opleidingsfase_actueel", "op
 def read_duo(path: Path, con: duckdb.DuckDBPyConnection, settings: Settings,
              defer_suite: bool = False) -> tuple[str | None, ValidationResult]:
     table = read_landing_file(path, con, "duo_src", mapping=load_mapping(settings, DUO_ENROLMENT.name),
-                              limits=settings.landing)
+                              limits=settings.landing, root=settings.landing_dir)
     cols = table.columns
     measure = "eerstejaars" if "eerstejaars" in path.name.lower() else "ingeschrevenen"
     breakdown_cols = [c for c in BREAKDOWN_COLUMNS if c in cols]

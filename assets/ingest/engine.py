@@ -27,15 +27,19 @@ from assets.common.landing_files import FileFormatError, read_landing_file
 from assets.common.masking import safe_text
 from assets.common.private import private_dir, private_file
 from assets.common.pseudonym import Pseudonymiser
-from assets.common.settings import Settings, data_group
+from assets.common.settings import ConfigurationError, Settings, data_group
 from assets.common.warehouse import upsert
 from assets.ingest.delivery import Delivery, list_delivery, open_regular, unchanged_since
-from assets.ingest.quarantine import quarantine
+from assets.ingest.quarantine import SourceGone, quarantine
 from expectations.specs import STUDENT_NUMBER, SourceSpec
 from expectations.suites import CHUNK_ROWS, SuiteBatch
 from expectations.validate import ValidationResult, Violation, complete_suite, validate
 
 ALL = "*"  # the partition of an unpartitioned source
+#: The machine's problems, not the file's: they fail the run (the file is judged on a later run), never reject it.
+MACHINE_ERRORS = (MemoryError, OSError, duckdb.IOException, duckdb.OutOfMemoryException)
+#: A `.tmp` / `.partial` file this old was left by a killed run (a live one is still writing it).
+LEFTOVER_SECONDS = 3600
 SUPPORTED = (".csv", ".txt", ".xlsx", ".xlsm")
 SAME_CONTENT = ("same content as an earlier file of this scan",)
 #: New files read and checked ahead, in threads, while the previous one is validated by GX and written.
@@ -113,7 +117,8 @@ class IngestReport:
 def delivery(source: Source, settings: Settings) -> Delivery:
     """The source's entries: settled regular files (oldest first), files still changing, refused entries."""
     return list_delivery(settings.landing_dir / source.spec.landing_subdir, recursive=source.recursive,
-                         names=source.names, settle_seconds=settings.landing.settle_seconds)
+                         names=source.names, settle_seconds=settings.landing.settle_seconds,
+                         root=settings.landing_dir)
 
 
 def discover(source: Source, settings: Settings) -> list[Path]:
@@ -126,9 +131,9 @@ def shown_name(settings: Settings, path: Path) -> str:
     return safe_text(path.relative_to(settings.landing_dir).as_posix())
 
 
-def sha256_of(path: Path) -> str:
+def sha256_of(path: Path, root: Path | None = None) -> str:
     digest = hashlib.sha256()
-    with open_regular(path) as fh:
+    with open_regular(path, root) as fh:
         while chunk := fh.read(1 << 20):
             digest.update(chunk)
     return digest.hexdigest()
@@ -137,13 +142,49 @@ def sha256_of(path: Path) -> str:
 # --- step 1: scan -------------------------------------------------------------------------------------------
 
 
+class ScanFailed(RuntimeError):
+    """The scan could not go on (memory, disk, a file system error): its text has passed `safe_text`."""
+
+
 def scan(source: Source, settings: Settings, con: duckdb.DuckDBPyConnection, run_id: str | None = None,
          today: dt.date | None = None) -> IngestReport:
     """Validate every new file of the source; accept (cache) or reject (quarantine + alert) it whole.
 
     Each file is read and checked in bulk SQL in its own in-memory database; the source's GX suite then runs
     over several small files at once (`SuiteBatch`, up to ~200,000 rows) and over a large file on its own.
-    Files are recorded in the order found, each once its suite has run."""
+    Files are recorded in the order found, each once its suite has run.
+
+    Whatever stops the scan surfaces as `ScanFailed` with its text through `safe_text` (an OSError names the
+    file, and a file's name may hold a student number); the files not recorded yet are judged on a later run."""
+    try:
+        return _scan(source, settings, con, run_id, today)
+    except ConfigurationError:
+        raise  # its own text, about the settings
+    except ScanFailed as exc:
+        failure = exc
+    except Exception as exc:  # noqa: BLE001 - re-raised below, its text made safe
+        first = (str(exc).strip().splitlines() or [""])[0][:300]
+        failure = ScanFailed(safe_text(f"{source.name}: the scan stopped ({exc.__class__.__name__}: {first})"))
+        failure = failure.with_traceback(exc.__traceback__)
+    raise failure  # outside the handler: the original exception (and its raw text) is not attached
+
+
+def _clean_leftovers(settings: Settings, source: Source) -> None:
+    """Remove what a killed run left half-written: `state/accepted/<source>/*.tmp`, `quarantine/*.partial`."""
+    stale = dt.datetime.now().timestamp() - LEFTOVER_SECONDS
+    for folder, pattern in ((accepted_path(settings, source.name, "x").parent, "*.tmp"),
+                            (settings.quarantine_dir, "*.partial")):
+        for leftover in folder.glob(pattern) if folder.is_dir() else ():
+            try:
+                if os.lstat(leftover).st_mtime < stale:
+                    leftover.unlink()
+            except FileNotFoundError:
+                pass
+
+
+def _scan(source: Source, settings: Settings, con: duckdb.DuckDBPyConnection, run_id: str | None,
+          today: dt.date | None) -> IngestReport:
+    _clean_leftovers(settings, source)
     pseudonyms = Pseudonymiser(settings.require_key())
     report = IngestReport(source.name)
     waiting: list[_FileRead] = []  # read, bulk checks passed, in the batch: suite still to run
@@ -173,7 +214,7 @@ def scan(source: Source, settings: Settings, con: duckdb.DuckDBPyConnection, run
     for path, info in found.files:
         rel = shown_name(settings, path)
         try:
-            sha = sha256_of(path)
+            sha = sha256_of(path, settings.landing_dir)
         except PermissionError:
             _refuse(source, settings, con, report, path, info, "a file this process may not read", run_id)
             continue
@@ -214,6 +255,9 @@ def scan(source: Source, settings: Settings, con: duckdb.DuckDBPyConnection, run
                 item.con.close()
                 report.waiting.append(rel)
                 continue
+            if item.machine is not None:
+                item.con.close()
+                raise ScanFailed(item.machine)
             pending = item.result.pending_suite if item.result is not None else None
             if pending is None or not item.result.ok or item.result.rows >= CHUNK_ROWS:
                 flush()  # keep the order: what waits is recorded first
@@ -236,6 +280,8 @@ def _complete(item: _FileRead, outcome=None) -> None:
         return
     try:
         complete_suite(item.result, outcome)
+    except MACHINE_ERRORS:
+        raise
     except Exception as exc:  # noqa: BLE001 - whatever the suite trips on, it is this file's rejection
         item.failure = _failure(item.rel, item.sha, exc)
 
@@ -263,13 +309,17 @@ def _record(source: Source, settings: Settings, con: duckdb.DuckDBPyConnection, 
     not a regular file) quarantined."""
     rel, sha = outcome.file, outcome.sha256
     if outcome.status == "rejected":
-        report_path = quarantine(settings, path, source=source.name, subdir=source.spec.landing_subdir, file=rel,
-                                 sha256=sha, message=outcome.message, violations=outcome.violations,
-                                 suite=outcome.suite) if copy else None
+        try:
+            report_path = quarantine(settings, path, source=source.name, subdir=source.spec.landing_subdir,
+                                     file=rel, sha256=sha, message=outcome.message, violations=outcome.violations,
+                                     suite=outcome.suite) if copy else None
+        except SourceGone:  # removed or replaced since it was read: nothing recorded, it waits for the next run
+            report.waiting.append(rel)
+            return
         con.execute("INSERT INTO ops.landing_files VALUES (?, ?, ?, ?, 'rejected', 0, [], ?, ?, current_timestamp)",
                     [source.name, rel, sha, mtime, outcome.message, None if report_path is None else str(report_path)])
         if report_path is not None:
-            action = (f"Lees het rapport {report_path.name} in {settings.quarantine_dir} (rijnummers, kolom, regel, "
+            action = (f"Lees het rapport {report_path.name} in {{folder}} (rijnummers, kolom, regel, "
                       "waarde), laat de bron het bestand verbeteren en zet de verbeterde versie in de landing "
                       "zone; de volgende run laadt die.")
         else:
@@ -278,7 +328,8 @@ def _record(source: Source, settings: Settings, con: duckdb.DuckDBPyConnection, 
         record_alert(
             con, severity="error", kind="rejected_file", source=source.name, file=rel, run_id=run_id,
             settings=settings, subject=f"Bestand afgewezen: {rel}",
-            message=f"{rel} is in zijn geheel afgewezen; er is niets van geladen. {outcome.message}", action=action)
+            message=f"{rel} is in zijn geheel afgewezen; er is niets van geladen. {outcome.message}", action=action,
+            folder=settings.quarantine_dir)
     else:
         con.execute("INSERT INTO ops.landing_files VALUES (?, ?, ?, ?, 'accepted', ?, ?, NULL, NULL, current_timestamp)",
                     [source.name, rel, sha, mtime, outcome.rows, outcome.partitions])
@@ -305,6 +356,7 @@ class _FileRead:
     typed: str | None = None
     result: ValidationResult | None = None
     failure: FileOutcome | None = None  # the file could not be read at all
+    machine: str | None = None  # the machine failed reading it (memory, disk): the run fails, the file waits
     changed: bool = False  # modified, replaced or removed since it was listed: judged on a later run
 
 
@@ -317,6 +369,10 @@ def _read(source: Source, settings: Settings, path: Path, rel: str, sha: str, mt
     except (KeyboardInterrupt, SystemExit):
         item.con.close()
         raise
+    except MACHINE_ERRORS as exc:
+        first = (str(exc).strip().splitlines() or [""])[0][:300]
+        item.machine = safe_text(f"{rel}: the machine could not read the file ({exc.__class__.__name__}: {first}); "
+                                 "it was not judged and is read again on the next run")
     except BaseException as exc:  # noqa: BLE001 - also a Rust reader's panic (pyo3's PanicException)
         item.failure = _failure(rel, sha, exc)
     item.changed = not unchanged_since(path, listed)
@@ -347,8 +403,8 @@ def _finish(source: Source, settings: Settings, item: _FileRead, pseudonyms: Pse
         parts = [r[0] for r in con.execute(
             f"SELECT DISTINCT _partition FROM read_parquet('{out}') ORDER BY 1").fetchall()]
         return FileOutcome(rel, sha, "accepted", result.rows, "", parts)
-    except (duckdb.IOException, OSError):
-        raise  # the warehouse's disk, not the file: the run fails and says so
+    except MACHINE_ERRORS:
+        raise  # the warehouse's disk or memory, not the file: the run fails and says so (`scan`)
     except (duckdb.Error, ValueError, KeyError) as exc:
         return _failure(rel, sha, exc)
     finally:
@@ -373,7 +429,8 @@ def _typed(source: Source, settings: Settings, path: Path, con: duckdb.DuckDBPyC
         raise FileFormatError(f"unsupported file type '{path.suffix}': deliver CSV (.csv) or Excel (.xlsx)")
     if source.reader is not None:
         return source.reader(path, con, settings, defer_suite=defer_suite)
-    table = read_landing_file(path, con, mapping=column_mapping(settings, source.name), limits=settings.landing)
+    table = read_landing_file(path, con, mapping=column_mapping(settings, source.name), limits=settings.landing,
+                              root=settings.landing_dir)
     result = validate(table, source.spec, today=today, derived=source.derived or None, defer_suite=defer_suite)
     return result.typed, result
 

@@ -53,14 +53,32 @@ def copy_name(source: str, sha256: str, delivered: str, now: dt.datetime) -> str
     return f"{now:%Y-%m-%dT%H-%M-%S}_{source}_{sha256[:4]}-{sha256[4:8]}_{bounded_name(delivered)}"
 
 
+class SourceGone(OSError):
+    """The rejected file is no longer there to copy (removed, or replaced by a link or a pipe, since it was read)."""
+
+
 def quarantine(settings: Settings, path: Path, *, source: str, subdir: str, file: str, sha256: str, message: str,
                violations: list[Violation], suite: list[str]) -> Path:
-    """Copy the rejected file to quarantine/ with a report (Markdown and JSON) beside it; return the report."""
+    """Copy the rejected file to quarantine/ with a report (Markdown and JSON) beside it; return the report.
+    Raises `SourceGone` (no name in its text) when the file cannot be opened any more."""
+    try:
+        source_file = open_regular(path, settings.landing_dir)
+    except OSError:
+        raise SourceGone("the rejected file is no longer there as a regular file") from None
+    with source_file:
+        return _quarantine(settings, path, source_file, source=source, subdir=subdir, file=file, sha256=sha256,
+                           message=message, violations=violations, suite=suite)
+
+
+def _quarantine(settings: Settings, path: Path, source_file, *, source: str, subdir: str, file: str, sha256: str,
+                message: str, violations: list[Violation], suite: list[str]) -> Path:
     folder = private_dir(settings.quarantine_dir)
     now = dt.datetime.now()
     copy = folder / copy_name(source, sha256, path.name, now)
-    with open_regular(path) as src, _private_file(copy) as dst:
-        shutil.copyfileobj(src, dst, 1 << 20)
+    partial = copy.with_name(copy.name + ".partial")  # a killed copy is cleaned up by a later scan
+    with _private_file(partial) as dst:
+        shutil.copyfileobj(source_file, dst, 1 << 20)
+    partial.replace(copy)
     report = copy.with_name(copy.name + ".report.md")
     lines = [
         f"# Rejected: {safe_text(file)}",

@@ -24,7 +24,7 @@ _YEAR_IN_NAME = re.compile(r"(?<!\d)(20\d{2})(?!\d)")
 def read_survey(path: Path, con: duckdb.DuckDBPyConnection, settings: Settings,
                 defer_suite: bool = False) -> tuple[str | None, ValidationResult]:
     table = read_landing_file(path, con, "survey", mapping=load_mapping(settings, SURVEY_RESPONSES.name),
-                              limits=settings.landing)
+                              limits=settings.landing, root=settings.landing_dir)
     match = _YEAR_IN_NAME.search(path.stem)
     from_name = match.group(1) if match else "NULL"
     result = validate(table, SURVEY_RESPONSES,

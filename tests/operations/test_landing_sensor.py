@@ -75,6 +75,19 @@ def test_a_new_hours_file_requests_exactly_its_quarters(data_dir):
     assert summary(requests) == {("refresh_participation_hours", "2024-01-01", "2024-01-01")}
 
 
+def test_files_whose_masked_names_are_the_same_are_each_seen_once(data_dir):
+    """hours_202401.csv and hours_202501.csv are both shown as hours_****01.csv: the cursor keys them by their
+    real path, hashed, so each is looked at once and no raw name is stored in the cursor."""
+    _, cursor = evaluate()
+    write_hours(data_dir, "hours_202401.csv", ["p1;700005;34145;Haarlem;12-01-2024;4"])
+    write_hours(data_dir, "hours_202501.csv", ["p2;700006;34145;Haarlem;13-01-2025;4,5", "p3;700006;34145;Haarlem;14-01-2025;1"])
+    requests, cursor = evaluate(cursor)
+    assert summary(requests) == {("refresh_participation_hours", "2024-01-01", "2024-01-01"),
+                                 ("refresh_participation_hours", "2025-01-01", "2025-01-01")}
+    assert "202401" not in cursor and "202501" not in cursor and "****" not in cursor
+    assert evaluate(cursor) == ([], cursor)
+
+
 def test_an_unreadable_file_goes_to_the_ingest_job_which_rejects_it(data_dir):
     _, cursor = evaluate()
     (data_dir / "landing" / "participation" / "hours" / "2023-10.csv").write_bytes(b"\x00\x01garbage\xff" * 50)

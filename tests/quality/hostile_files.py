@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -39,11 +40,87 @@ def workbook(path: Path, sheet_data: str, dimension: str | None = None) -> Path:
             f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{_MAIN}">{dim}<sheetData>{sheet_data}'
             '</sheetData></worksheet>'),
     }
+    return xlsx(path, parts)
+
+
+def xlsx(path: Path, parts: dict[str, str | bytes] | list[tuple[str, str | bytes]]) -> Path:
+    """A zip of `parts` (name -> XML) in that order; a list of pairs may name an entry twice."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-        for name, text in parts.items():
+    items = list(parts.items()) if isinstance(parts, dict) else list(parts)
+    with warnings.catch_warnings(), zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        warnings.simplefilter("ignore")  # zipfile warns of a duplicate name, which is the point
+        for name, text in items:
             z.writestr(name, text)
     return path
+
+
+def sheet_xml(cells: str) -> str:
+    return f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{_MAIN}"><sheetData>{cells}</sheetData></worksheet>'
+
+
+def hours_rows() -> str:
+    """The hours header and one valid row (student 700009), as inline strings."""
+    return "".join(f'<row r="{r}">' + "".join(f'<c r="{col}{r}" t="inlineStr"><is><t>{value}</t></is></c>'
+                                              for col, value in zip("ABCDEF", line.split(","))) + "</row>"
+                   for r, line in ((1, HOURS_HEADER), (2, "h9,700009,34116,Delft,2023-01-04,3")))
+
+
+def two_sheet_workbook(path: Path, sheets: str, rels: str, second: str, duplicate: str | None = None,
+                       shared_strings: str | None = None) -> Path:
+    """A workbook whose workbook.xml lists `sheets` (the `<sheets>` content, r: = relationships), whose
+    workbook.xml.rels holds `rels` (Relationship elements), with xl/worksheets/first.xml (the hours header and a row) and
+    xl/worksheets/second.xml (`second`: sheetData content); `duplicate` adds a second zip entry of that name
+    (holding `second`); `shared_strings` adds xl/sharedStrings.xml."""
+    r = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    base = dict(_parts_of(path))
+    base["xl/workbook.xml"] = (f'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{_MAIN}" xmlns:r="{r}">'
+                               f"<sheets>{sheets}</sheets></workbook>")
+    base["xl/_rels/workbook.xml.rels"] = (f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{_RELS}">'
+                                          f"{rels}</Relationships>")
+    del base["xl/worksheets/sheet1.xml"]
+    base["xl/worksheets/first.xml"] = sheet_xml(hours_rows())
+    base["xl/worksheets/second.xml"] = sheet_xml(second)
+    if shared_strings is not None:
+        base["xl/sharedStrings.xml"] = shared_strings
+    items = list(base.items())
+    if duplicate:
+        items.append((duplicate, sheet_xml(second)))
+    return xlsx(path, items)
+
+
+def lie_about_size(path: Path, name: str, declared: int) -> Path:
+    """Make the zip's headers say entry `name` inflates to `declared` bytes (with the CRC of that many), while
+    its deflated data inflates to all it held: a reader trusting the headers measures only the start."""
+    import struct
+    import zlib
+
+    with zipfile.ZipFile(path) as z:
+        info = z.getinfo(name)
+        crc = zlib.crc32(z.read(name)[:declared])
+    data = bytearray(path.read_bytes())
+    struct.pack_into("<I", data, info.header_offset + 14, crc)
+    struct.pack_into("<I", data, info.header_offset + 22, declared)
+    central = data.find(b"PK\x01\x02" + data[info.header_offset + 4:info.header_offset + 10])
+    while data[central + 46:central + 46 + len(name)] != name.encode():
+        central = data.find(b"PK\x01\x02", central + 4)
+    struct.pack_into("<I", data, central + 16, crc)
+    struct.pack_into("<I", data, central + 24, declared)
+    path.write_bytes(bytes(data))
+    return path
+
+
+def relationship(ident: str, target: str, kind: str = "worksheet") -> str:
+    return (f'<Relationship Id="{ident}" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+            f'relationships/{kind}" Target="{target}"/>')
+
+
+def _parts_of(path: Path) -> dict[str, str]:
+    """The parts of `workbook` (written to a scratch file beside `path`, then removed)."""
+    scratch = workbook(path.with_name(".scratch.xlsx"), "")
+    with zipfile.ZipFile(scratch) as z:
+        parts = {n: z.read(n).decode("utf-8") for n in z.namelist()}
+    scratch.unlink()
+    return parts
 
 
 def far_cell_workbook(path: Path) -> Path:

@@ -20,7 +20,8 @@ from assets.common.warehouse import connect
 from assets.ingest import participation
 from assets.ingest.engine import load, scan
 from hostile_files import (
-    HOURS_HEADER, far_cell_workbook, lying_workbook, settled, text_file, workbook,
+    HOURS_HEADER, far_cell_workbook, lie_about_size, lying_workbook, relationship, settled, text_file,
+    two_sheet_workbook, workbook,
 )
 from quality_corpus import KEY, TODAY
 
@@ -67,6 +68,15 @@ def test_safe_text_masks_student_numbers_and_escapes_control_characters():
     assert count_text(1234567) == "1,234,567" and safe_text(count_text(1234567)) == "1,234,567"
 
 
+def test_student_numbers_written_with_separators_are_masked():
+    assert safe_text("nr 612.345 en 1.234.567") == "nr ****45 en *****67"
+    assert safe_text("612 345|612\u00a0345|612\u202f345|0.612.345") == "****45|****45|****45|*****45"
+    assert safe_text("12.345 and 12 345 and 3.500 and 2023-01-02 12:30:45") == \
+        "12.345 and 12 345 and 3.500 and 2023-01-02 12:30:45"  # five digits or fewer: not a student number
+    assert safe_text("1,234,567 rows; 612345.5") == "1,234,567 rows; ****45.5"
+    assert safe_text(safe_text("612.345; 612 345")) == "****45; ****45"
+
+
 def test_limits_come_from_the_environment_with_safe_defaults():
     assert LandingLimits.from_env({}) == LandingLimits(1024, 1000, 20_000_000, 32_767, 25_000_000, 5.0)
     env = {"WB_MAX_FILE_MB": "8", "WB_MAX_COLUMNS": "40", "WB_MAX_ROWS": "900", "WB_MAX_CELL_CHARS": "255",
@@ -87,7 +97,7 @@ def test_far_cell_workbooks_are_rejected_before_parsing_and_a_valid_file_beside_
     assert (landing / "far.xlsx").stat().st_size < 2000
     text_file(landing / "good.csv", GOOD)
     scanned, loaded = ingest(settings)
-    too_wide = "the first sheet uses 16,384 columns, more than the limit of 1,000 (WB_MAX_COLUMNS)"
+    too_wide = "a sheet uses 16,384 columns, more than the limit of 1,000 (WB_MAX_COLUMNS)"
     assert outcomes(scanned) == {f"{HOURS}/far.xlsx": ("rejected", too_wide),
                                  f"{HOURS}/lying.xlsx": ("rejected", too_wide),
                                  f"{HOURS}/good.csv": ("accepted", "")}
@@ -107,7 +117,7 @@ def test_a_far_cell_deep_inside_a_large_sheet_is_found(settings: Settings):
     limited = make_settings(settings.data_dir.parent, max_columns=50)
     scanned, _ = ingest(limited)
     assert outcomes(scanned) == {f"{HOURS}/{path.name}": (
-        "rejected", "the first sheet uses 100 columns, more than the limit of 50 (WB_MAX_COLUMNS)")}
+        "rejected", "a sheet uses 100 columns, more than the limit of 50 (WB_MAX_COLUMNS)")}
 
 
 def test_sheet_cells_rows_and_size_limits(tmp_path: Path):
@@ -120,7 +130,7 @@ def test_sheet_cells_rows_and_size_limits(tmp_path: Path):
     text_file(landing / "cell.csv", HOURS_HEADER + "\nh1,612345,34116,Delft,2023-01-02," + "7" * 21 + "\n")
     scanned, _ = ingest(settings)
     assert outcomes(scanned) == {
-        f"{HOURS}/cells.xlsx": ("rejected", "the first sheet's used range is 3 rows × 6 columns, more than the limit "
+        f"{HOURS}/cells.xlsx": ("rejected", "a sheet's used range is 3 rows × 6 columns, more than the limit "
                                             "of 17 cells (WB_MAX_SHEET_CELLS)"),
         f"{HOURS}/rows.csv": ("rejected", "the file has more than 3 data rows (the limit, WB_MAX_ROWS)"),
         f"{HOURS}/big.csv": ("rejected", "the file is 1,048,642 bytes, more than the limit of 1 MB (1,048,576 bytes, "
@@ -139,6 +149,92 @@ def test_ten_thousand_columns_are_rejected_from_the_header_in_a_moment(settings:
     assert time.process_time() - started < 5
     assert outcomes(scanned) == {f"{HOURS}/wide.csv": (
         "rejected", "the header has 10,000 columns, more than the limit of 1,000 (WB_MAX_COLUMNS)")}
+
+
+FAR = '<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'
+SMALL = '<row r="1"><c r="A1"><v>1</v></c></row>'
+SHEETS = '<sheet name="a" sheetId="1" r:id="rId1"/><sheet name="b" sheetId="2" r:id="rId2"/>'
+RELS = relationship("rId1", "worksheets/first.xml") + relationship("rId2", "worksheets/second.xml")
+
+
+def test_every_sheet_is_measured_and_the_workbook_is_parsed_as_xml(settings: Settings):
+    """Which part is the first sheet is read by an XML parser, so no comment or duplicate makes the check measure
+    another part than the reader reads (an 18 KB far-cell file used to abort the process); and every sheet part is
+    measured, listed or not. A valid two-sheet workbook beside them loads."""
+    landing = settings.landing_dir / HOURS
+    hidden = '<!-- <sheet name="x" sheetId="9" r:id="rId1"/> --><sheet name="a" sheetId="1" r:id="rId2"/>'
+    two_sheet_workbook(landing / "comment.xlsx", hidden, RELS, FAR)
+    two_sheet_workbook(landing / "dup_rel.xlsx", '<sheet name="a" sheetId="1" r:id="rId1"/>',
+                       relationship("rId1", "worksheets/first.xml") + relationship("rId1", "worksheets/second.xml"),
+                       FAR)
+    two_sheet_workbook(landing / "second.xlsx", SHEETS, RELS, FAR)
+    two_sheet_workbook(landing / "unlisted.xlsx", '<sheet name="a" sheetId="1" r:id="rId1"/>', RELS, FAR)
+    two_sheet_workbook(landing / "dup_entry.xlsx", SHEETS, RELS, SMALL, duplicate="xl/worksheets/first.xml")
+    two_sheet_workbook(landing / "valid.xlsx", SHEETS, RELS, SMALL)
+    text_file(landing / "good.csv", GOOD)
+    from assets.ingest.engine import partitions_of
+
+    assert partitions_of(participation.HOURS, settings, landing / "comment.xlsx") is None  # the sensor: no abort
+    scanned, loaded = ingest(settings)
+    too_wide = "a sheet uses 16,384 columns, more than the limit of 1,000 (WB_MAX_COLUMNS)"
+    assert outcomes(scanned) == {
+        f"{HOURS}/comment.xlsx": ("rejected", too_wide),
+        f"{HOURS}/dup_rel.xlsx": ("rejected", "the workbook's xl/_rels/workbook.xml.rels has a relationship "
+                                              "without an Id or an Id twice"),
+        f"{HOURS}/second.xlsx": ("rejected", too_wide),
+        f"{HOURS}/unlisted.xlsx": ("rejected", too_wide),
+        f"{HOURS}/dup_entry.xlsx": ("rejected", "the workbook holds two zip entries with the same name (readers "
+                                                "differ on which one counts): save it again with Excel"),
+        f"{HOURS}/valid.xlsx": ("accepted", ""),
+        f"{HOURS}/good.csv": ("accepted", ""),
+    }
+    assert loaded.rows_upserted == 3
+
+
+def _strings(*items: str, count: str = "") -> str:
+    return (f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/'
+            f'2006/main"{count}>' + "".join(items) + "</sst>")
+
+
+def test_zip_bombs_and_long_strings_are_refused_before_the_reader(settings: Settings):
+    """The parts may inflate to 100 times the file (at least 4 MiB); the shared strings are streamed (their
+    number, each string's characters over all its runs, entities as one character), and so is every text of a
+    sheet."""
+    landing = settings.landing_dir / HOURS
+    one = '<sheet name="a" sheetId="1" r:id="rId1"/>'
+    rels = RELS + relationship("rId3", "sharedStrings.xml", "sharedStrings")
+    bomb = two_sheet_workbook(landing / "bomb.xlsx", one, rels, SMALL,
+                              shared_strings=_strings("<si><t>" + "a" * (8 << 20) + "</t></si>"))
+    runs = "<si><r><t>" + "a" * 19_999 + "&amp;</t></r><r><t>" + "\u00e9" * 20_000 + "</t></r></si>"
+    two_sheet_workbook(landing / "runs.xlsx", one, rels, SMALL, shared_strings=_strings("<si><t>x</t></si>", runs))
+    two_sheet_workbook(landing / "count.xlsx", one, rels, SMALL,
+                       shared_strings=_strings("<si><t>x</t></si>", count=' count="1" uniqueCount="4000000000"'))
+    inline = f'<row r="2"><c r="A2" t="inlineStr"><is><t>{"x" * 40_000}</t></is></c></row>'
+    two_sheet_workbook(landing / "inline.xlsx", SHEETS, RELS, inline)
+    entities = "<si><t>" + "&amp;" * 30_000 + "</t></si>"  # 150,000 bytes, 30,000 characters: within the limit
+    two_sheet_workbook(landing / "entities.xlsx", one, rels, SMALL, shared_strings=_strings(entities))
+    lie_about_size(two_sheet_workbook(landing / "lying.xlsx", one, rels, SMALL, shared_strings=_strings(
+        "<si><t>" + "a" * (6 << 20) + "</t></si>")), "xl/sharedStrings.xml", 1000)
+    import zipfile
+
+    size = bomb.stat().st_size
+    inflated = sum(i.file_size for i in zipfile.ZipFile(bomb).infolist())
+    assert size < 20_000 and inflated > 8 << 20
+    scanned, _ = ingest(settings)
+    assert outcomes(scanned) == {
+        f"{HOURS}/bomb.xlsx": ("rejected", f"the workbook inflates to {count_text(inflated)} bytes, more than the "
+                                           f"4,194,304 allowed for a file of {count_text(size)} bytes (100 times "
+                                           "its size, at least 4 MiB, at most 4 GiB): a zip bomb?"),
+        f"{HOURS}/runs.xlsx": ("rejected", "a shared string holds 40,000 characters, more than the limit of 32,767 "
+                                           "(WB_MAX_CELL_CHARS)"),
+        f"{HOURS}/count.xlsx": ("rejected", "the workbook has more shared strings than the limit of 25,000,000 "
+                                            "cells (WB_MAX_SHEET_CELLS)"),
+        f"{HOURS}/inline.xlsx": ("rejected", "a cell holds 40,000 characters, more than the limit of 32,767 "
+                                             "(WB_MAX_CELL_CHARS)"),
+        f"{HOURS}/entities.xlsx": ("accepted", ""),
+        f"{HOURS}/lying.xlsx": ("rejected", "a part of the workbook inflates to more than its zip entry declares "
+                                            "(a zip bomb?)"),
+    }
 
 
 # --- 2. line endings and encodings ---------------------------------------------------------------------------
@@ -224,6 +320,94 @@ def test_links_pipes_and_sockets_are_refused_unread(settings: Settings, tmp_path
     again, _ = ingest(settings)  # reported once
     assert sorted(f.status for f in again.files) == ["previously_rejected"] * 3 + ["unchanged"]
     assert query(settings, "SELECT count(*) FROM ops.alerts") == [(3,)]
+
+
+def test_a_linked_folder_in_the_middle_of_the_path_is_refused_unread(settings: Settings, tmp_path: Path):
+    """landing/participation -> a folder elsewhere: its files are neither read nor loaded; the link is refused
+    (with an alert) as a linked file is, by each source below it."""
+    text_file(tmp_path / "elsewhere" / "hours" / "secret.csv",
+              HOURS_HEADER + "\nSECRET,8123456,34116,Delft,2023-01-02,5\n")
+    settings.landing_dir.mkdir(parents=True)
+    (settings.landing_dir / "participation").symlink_to(tmp_path / "elsewhere")
+    scanned, loaded = ingest(settings)
+    how = (": only regular files in the landing zone itself, readable by the pipeline, are loaded (it was not read, "
+           "copied or quarantined)")
+    assert outcomes(scanned) == {"participation": ("rejected", "a symbolic link" + how)}
+    assert loaded.rows_upserted == 0 and not settings.quarantine_dir.exists()
+    assert "8123456" not in str(query(settings, "SELECT * FROM ops.alerts"))
+
+
+def test_a_pipe_or_a_swap_after_listing_is_never_read_and_is_noticed(tmp_path: Path):
+    """A named pipe put where a listed file was must not block a reader (O_NONBLOCK, fstat); a swap and swap-back
+    keeps inode, size and mtime but not the ctime, which the file's identity includes."""
+    from assets.common.landing_files import open_regular, read_landing_file
+    from assets.ingest.delivery import unchanged_since
+
+    pipe = tmp_path / "pipe.csv"
+    os.mkfifo(pipe)
+    started = time.monotonic()
+    with pytest.raises(OSError, match="^the landing file is no longer a regular file$"):
+        open_regular(pipe)
+    import duckdb
+
+    with pytest.raises(OSError):
+        read_landing_file(pipe, duckdb.connect())
+    assert time.monotonic() - started < 2
+    path = text_file(tmp_path / "a.csv", GOOD)
+    listed = os.lstat(path)
+    time.sleep(0.01)
+    os.rename(path, tmp_path / "b.csv")
+    os.rename(tmp_path / "b.csv", path)
+    after = os.lstat(path)
+    assert (after.st_ino, after.st_size, after.st_mtime_ns) == (listed.st_ino, listed.st_size, listed.st_mtime_ns)
+    assert not unchanged_since(path, listed)
+
+
+def test_a_rejected_file_gone_before_its_quarantine_waits_and_machine_errors_fail_safely(tmp_path: Path):
+    """The copy of a file that is gone raises `SourceGone`, which names nothing; a quarantine the machine cannot
+    write (here: a file where the folder should be) fails the run with a masked text and records nothing, and the
+    file is judged once the machine is fixed."""
+    from assets.ingest.engine import ScanFailed
+    from assets.ingest.quarantine import SourceGone, quarantine
+
+    settings = Settings(data_dir=tmp_path / "data_1234567", pseudonym_key=KEY, landing=LandingLimits(settle_seconds=0))
+    gone = settings.landing_dir / HOURS / "feedback_7654321.csv"
+    with pytest.raises(SourceGone) as raised:
+        quarantine(settings, gone, source="participation_hours", subdir=HOURS, file="x", sha256="0" * 64,
+                   message="m", violations=[], suite=[])
+    assert str(raised.value) == "the rejected file is no longer there as a regular file"
+    text_file(gone, "record_id,student_number\nx,1\n")  # rejected: required columns missing
+    settings.quarantine_dir.parent.mkdir(parents=True, exist_ok=True)
+    settings.quarantine_dir.write_text("not a folder")
+    with pytest.raises(ScanFailed) as failed:
+        ingest(settings)
+    assert "1234567" not in str(failed.value) and "data_*****67" in str(failed.value)
+    assert str(failed.value).startswith("participation_hours: the scan stopped (FileExistsError: ")
+    assert failed.value.__context__ is None and failed.value.__cause__ is None
+    assert query(settings, "SELECT count(*) FROM ops.landing_files") == [(0,)]
+    settings.quarantine_dir.unlink()
+    scanned, _ = ingest(settings)
+    assert [(f.file, f.status) for f in scanned.files] == [(f"{HOURS}/feedback_*****21.csv", "rejected")]
+
+
+def test_leftovers_of_a_killed_run_are_cleaned_and_the_alert_names_the_configured_folder(tmp_path: Path):
+    """A `.tmp` of the accepted rows or a `.partial` quarantine copy older than an hour was left by a killed run
+    and goes; a fresh one may be a live run's and stays. The alert's action names the quarantine folder as
+    configured, its digits unmasked, while the file's own name is masked."""
+    settings = make_settings(tmp_path / "wb_123456")
+    accepted = settings.data_dir / "state" / "accepted" / "participation_hours"
+    accepted.mkdir(parents=True)
+    settings.quarantine_dir.mkdir(parents=True)
+    old = [text_file(accepted / "a.tmp", "x"), text_file(settings.quarantine_dir / "b.csv.partial", "612345")]
+    fresh = [text_file(accepted / "c.tmp", "x"), text_file(settings.quarantine_dir / "d.csv.partial", "x")]
+    settled(*old, seconds_ago=3601)
+    text_file(settings.landing_dir / HOURS / "bad_7654321.csv", "record_id,student_number\nx,1\n")
+    ingest(settings)
+    assert [p.exists() for p in old + fresh] == [False, False, True, True]
+    [(action,)] = query(settings, "SELECT action FROM ops.alerts")
+    [report] = settings.quarantine_dir.glob("*.report.md")
+    assert action.startswith(f"Lees het rapport {report.name} in {settings.quarantine_dir} (")
+    assert "wb_123456" in action and "7654321" not in action and "bad_*****21.csv" in report.name
 
 
 # --- 7. settle time ------------------------------------------------------------------------------------------
