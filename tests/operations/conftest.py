@@ -66,7 +66,8 @@ def deployment(tmp_path_factory) -> Iterator[Deployment]:
     prepare_home(home)
     build_landing(data_dir / "landing")
     env = {**os.environ, "DAGSTER_HOME": str(home), "WB_DAGSTER_PG_URL": url, "WB_DATA_DIR": str(data_dir),
-           "WB_PSEUDONYM_KEY": KEY, "GX_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1"}
+           "WB_PSEUDONYM_KEY": KEY, "GX_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1",
+           "WB_AUTOMATION": "on"}  # as /etc/wellbeing/env of docs/deploy.md: sensors and schedules running
     for var in ("WB_SMTP_HOST", "WB_ALERT_TO", "WB_SERVING_DSN"):
         env.pop(var, None)
     saved = {k: os.environ.get(k) for k in ("DAGSTER_HOME", "WB_DAGSTER_PG_URL")}
