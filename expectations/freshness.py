@@ -1,65 +1,43 @@
-"""Freshness of the landing sources: has each source delivered within its expected interval?
+"""Freshness of the landing sources, by Dagster's own freshness checks: has each source delivered within its
+expected interval?
+
+Each source folder is an observable source asset (`assets/ingest/landing_zone.py`) whose observation carries
+the newest delivery's time; `build_last_update_freshness_checks` makes that a check, `freshness_check` on
+`landing_zone/<source>` (severity WARN), which the job `observe_landing_zone` evaluates right after observing
+the folders (daily schedule, or from the UI). A failed check becomes one `freshness` alert per overdue delivery
+(`record_freshness_alert`, called for every failed check of a run by orchestration/sensors.py).
 
 Expected intervals (days between deliveries) default to: hours monthly, pool quarterly, survey yearly; a data
-engineer changes them, or adds a source, in `$WB_DATA_DIR/config/freshness.yml` (config, not code):
+engineer changes them, or adds a source, in `$WB_DATA_DIR/config/freshness.yml` (config, not code), read when
+the code location loads (reload it in the UI, or restart the deployment, after a change):
 
     participation_hours: 31      # days; a source set to 0 or null is not watched
     participation_pool: 92
     survey_responses: 366
     student_counts: 366
     grace_days: 7                # allowed lateness on top of every interval
-
-A delivery is a file in the source's landing folder (accepted or not: a rejected file raises its own alert);
-its time is the file's modification time.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import warnings
 from pathlib import Path
 
+import duckdb
 import yaml
+from dagster import AssetCheckSeverity, SupersessionWarning, build_last_update_freshness_checks
 
+from assets.common.alerts import record_alert
 from assets.common.settings import Settings
+from assets.ingest.landing_zone import BY_NAME, landing_zone_key
 
 DEFAULT_INTERVAL_DAYS = {"participation_hours": 31, "participation_pool": 92, "survey_responses": 366}
 DEFAULT_GRACE_DAYS = 7
 INTERVAL_NL = {31: "maandelijks", 92: "elk kwartaal", 366: "jaarlijks"}
-
-
-@dataclass(frozen=True)
-class Freshness:
-    source: str
-    landing_subdir: str
-    interval_days: int
-    grace_days: int
-    last_delivery: dt.datetime | None   # None: never delivered
-    now: dt.datetime
-
-    @property
-    def overdue(self) -> bool:
-        if self.last_delivery is None:
-            return True
-        return self.now - self.last_delivery > dt.timedelta(days=self.interval_days + self.grace_days)
-
-    def message(self) -> str:
-        every = INTERVAL_NL.get(self.interval_days, f"elke {self.interval_days} dagen")
-        if self.last_delivery is None:
-            return (f"Bron {self.source} (landing/{self.landing_subdir}/) heeft nog nooit een bestand geleverd; "
-                    f"verwacht: {every}.")
-        days = (self.now - self.last_delivery).days
-        return (f"Bron {self.source} (landing/{self.landing_subdir}/) leverde het laatst op "
-                f"{self.last_delivery:%d-%m-%Y} ({days} dagen geleden); verwacht: {every} "
-                f"(binnen {self.interval_days} + {self.grace_days} dagen).")
-
-
-def landing_sources() -> dict:
-    """The ingestion engine's sources by name (their folders and file rules)."""
-    from assets.ingest import duo, participation, students, survey
-
-    return {s.name: s for s in (participation.HOURS, participation.POOL, students.COUNTS, students.REGISTER,
-                                duo.ENROLMENT, survey.RESPONSES)}
+#: The name Dagster gives a last-update freshness check.
+FRESHNESS_CHECK = "freshness_check"
+LAST_UPDATED = "dagster/last_updated_timestamp"
 
 
 def config_path(settings: Settings) -> Path:
@@ -76,21 +54,48 @@ def intervals(settings: Settings) -> tuple[dict[str, int], int]:
         grace = int(data.pop("grace_days", grace))
         for source, value in data.items():
             days[str(source)] = int(value or 0)
-    return {s: d for s, d in days.items() if d > 0}, grace
+    return {s: d for s, d in days.items() if d > 0 and s in BY_NAME}, grace
 
 
-def freshness(settings: Settings, now: dt.datetime | None = None) -> list[Freshness]:
-    """The state of every watched source (set-based over its files' metadata; file contents are not read)."""
-    from assets.ingest.engine import discover
+def freshness_checks(settings: Settings | None = None) -> list:
+    """One Dagster freshness check per watched source: its newest delivery at most interval + grace days old."""
+    watched, grace = intervals(settings or Settings.from_env())
+    checks = []
+    with warnings.catch_warnings():
+        # Dagster 1.13 points to its FreshnessPolicy (preview, evaluated by a daemon and not an asset check);
+        # the checks are what the UI lists beside every other check and what our alerts read, so they stay
+        warnings.simplefilter("ignore", SupersessionWarning)
+        for source, days in sorted(watched.items()):
+            checks += build_last_update_freshness_checks(
+                assets=[landing_zone_key(source)], lower_bound_delta=dt.timedelta(days=days + grace),
+                severity=AssetCheckSeverity.WARN)
+    return checks
 
-    now = now or dt.datetime.now()
+
+def overdue_message(source: str, last_delivery: dt.datetime | None, now: dt.datetime, settings: Settings) -> str:
+    """What an overdue source means, in Dutch: when it last delivered, and what is expected."""
     watched, grace = intervals(settings)
-    out = []
-    for name, interval in sorted(watched.items()):
-        source = landing_sources().get(name)
-        if source is None:
-            continue
-        files = discover(source, settings)
-        last = max((dt.datetime.fromtimestamp(p.stat().st_mtime) for p in files), default=None)
-        out.append(Freshness(name, source.spec.landing_subdir, interval, grace, last, now))
-    return out
+    interval = watched.get(source)
+    subdir = BY_NAME[source].spec.landing_subdir
+    every = INTERVAL_NL.get(interval, f"elke {interval} dagen")
+    if last_delivery is None:
+        return f"Bron {source} (landing/{subdir}/) heeft nog nooit een bestand geleverd; verwacht: {every}."
+    return (f"Bron {source} (landing/{subdir}/) leverde het laatst op {last_delivery:%d-%m-%Y} "
+            f"({(now - last_delivery).days} dagen geleden); verwacht: {every} (binnen {interval} + {grace} dagen).")
+
+
+def record_freshness_alert(con: duckdb.DuckDBPyConnection, evaluation, settings: Settings, run_id: str,
+                           now: dt.datetime | None = None) -> str:
+    """The alert of a failed freshness check (`evaluation`: Dagster's AssetCheckEvaluation), once per overdue
+    delivery: a later evaluation of the same overdue state finds it recorded."""
+    source = evaluation.asset_key.path[-1]
+    stamp = (evaluation.metadata or {}).get(LAST_UPDATED)
+    last = dt.datetime.fromtimestamp(stamp.value) if stamp is not None else None
+    episode = last.isoformat(timespec="seconds") if last else "nooit geleverd"
+    return record_alert(
+        con, severity="warning", kind="freshness", subject=f"Levering ontbreekt: {source}",
+        message=overdue_message(source, last, now or dt.datetime.now(), settings), source=source,
+        file=f"laatste levering: {episode}", check_name=FRESHNESS_CHECK, run_id=run_id, settings=settings,
+        action=f"Vraag de bron om de levering in landing/{BY_NAME[source].spec.landing_subdir}/ te zetten, of pas "
+               "het verwachte interval aan in $WB_DATA_DIR/config/freshness.yml.",
+        dedupe_on=("kind", "source", "file"))

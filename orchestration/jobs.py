@@ -13,6 +13,7 @@ from assets.ingest.raw_assets import (
     PARTITIONED_RAW_ASSETS, landing_participation_hours, landing_survey_responses, raw_participation_hours,
     raw_survey_responses,
 )
+from assets.ingest.landing_zone import LANDING_ZONE_ASSETS
 from orchestration.dbt import warehouse_dbt_models
 from orchestration.sensors import ALERT_HOOKS
 
@@ -53,6 +54,11 @@ refresh_survey_job = _job(
     "refresh_survey_responses", AssetSelection.assets(landing_survey_responses, raw_survey_responses),
     "Validate new survey exports, then upsert the selected survey years (landing sensor, yearly schedule).")
 
+#: The landing folders observed (newest delivery, listing version) and their freshness checks evaluated.
+observe_job = _job(
+    "observe_landing_zone", AssetSelection.assets(*LANDING_ZONE_ASSETS),
+    "List every landing folder (no file is opened) and check that each source delivered within its interval.")
+
 #: Jobs after whose success the warehouse is rebuilt (sensor `build_after_loads`).
 LOAD_JOBS = [ingest_job, hours_job, survey_job, refresh_hours_job, refresh_survey_job]
-JOBS = [*LOAD_JOBS, transform_job]
+JOBS = [*LOAD_JOBS, transform_job, observe_job]

@@ -1,4 +1,5 @@
-"""Schedules: the weekly refresh of the running quarter and the yearly survey cycle.
+"""Schedules: the weekly refresh of the running quarter, the yearly survey cycle, the daily look at the landing
+zone.
 
 Both run the `refresh_*` jobs (validate new files, load the partition); `build_after_loads` then rebuilds the
 warehouse. Times are Dutch (Europe/Amsterdam), outside office hours, so analysts' morning reports are fresh.
@@ -10,7 +11,7 @@ from dagster import RunRequest, ScheduleEvaluationContext, schedule
 
 from assets.common.quarters import quarter_of
 from orchestration.automation import schedule_status
-from orchestration.jobs import refresh_hours_job, refresh_survey_job
+from orchestration.jobs import observe_job, refresh_hours_job, refresh_survey_job
 from assets.ingest.partitions import quarter_partition_key
 from orchestration.tags import TRIGGER_TAG
 
@@ -41,4 +42,13 @@ def yearly_survey_cycle(context: ScheduleEvaluationContext) -> RunRequest:
     return RunRequest(run_key=f"survey-{year}", partition_key=year, tags={TRIGGER_TAG: "yearly_survey_cycle"})
 
 
-SCHEDULES = [weekly_current_quarter, yearly_survey_cycle]
+@schedule(name="daily_landing_freshness", cron_schedule="0 7 * * *", job=observe_job, execution_timezone=TIMEZONE,
+          default_status=schedule_status(),
+          description="Daily 07:00: observe the landing folders and evaluate every source's freshness check "
+                      "(a source that stopped delivering is alerted once per overdue delivery).")
+def daily_landing_freshness(context: ScheduleEvaluationContext) -> RunRequest:
+    return RunRequest(run_key=f"freshness-{_local_date(context).isoformat()}",
+                      tags={TRIGGER_TAG: "daily_landing_freshness"})
+
+
+SCHEDULES = [weekly_current_quarter, yearly_survey_cycle, daily_landing_freshness]

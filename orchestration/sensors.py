@@ -11,8 +11,9 @@ configured). Who raises what:
   non-blocking check does not fail a run, so `alert_on_failed_checks` reads the check evaluations of every
   finished run; `alert_on_run_failure` covers runs that died outside a step; both also retry unsent mail.
   What the hooks recorded already is not recorded twice (alerts are de-duplicated per run and check).
-- `alert_on_stale_sources`: a source that has not delivered within its expected interval
-  (`expectations/freshness.py`; hours monthly, pool quarterly, survey yearly, configurable).
+- a source that has not delivered within its expected interval: its Dagster freshness check fails in the run
+  of `observe_landing_zone` (`expectations/freshness.py`), and the hook alerts it like any failed check, as
+  a `freshness` alert once per overdue delivery.
 
 The warehouse is DuckDB (one writer at a time): hooks and sensors open it only when there is something to
 record, and a sensor waits briefly for a run that holds it.
@@ -21,7 +22,6 @@ No `from __future__ import annotations` here: Dagster reads the `context` annota
 """
 
 import contextlib
-import json
 import logging
 import time
 from collections.abc import Iterator
@@ -29,15 +29,15 @@ from collections.abc import Iterator
 import duckdb
 from dagster import (
     DagsterEventType, DagsterInstance, DagsterRunStatus, HookContext,
-    RunFailureSensorContext, RunStatusSensorContext, SensorEvaluationContext, SkipReason, define_asset_job,
-    failure_hook, run_failure_sensor, run_status_sensor, sensor, success_hook,
+    RunFailureSensorContext, RunStatusSensorContext, define_asset_job, failure_hook, run_failure_sensor,
+    run_status_sensor, success_hook,
 )
 from assets.common.alerts import mail_pending, record_alert, record_check_alert
 from assets.common.resource import WarehouseResource
 from assets.common.settings import Settings
 from assets.common.warehouse import connect
 from expectations.checks import ACTION_NL, OWN_CHECKS
-from expectations.freshness import freshness
+from expectations.freshness import FRESHNESS_CHECK, record_freshness_alert
 from orchestration.automation import sensor_status
 from orchestration.failures import describe_failures, root_cause
 
@@ -128,10 +128,13 @@ def record_run_alerts(instance: DagsterInstance, run_id: str, job_name: str, set
     with _warehouse(settings) as con:
         for evaluation in checks:
             asset = evaluation.asset_key.to_user_string()
-            record_check_alert(
-                con, error=evaluation.severity.value == "ERROR", asset=asset, check_name=evaluation.check_name,
-                message=_check_message(evaluation), action=ACTION_NL.get(evaluation.check_name, ACTION_CHECK),
-                run_id=run_id, settings=settings)
+            if evaluation.check_name == FRESHNESS_CHECK:
+                record_freshness_alert(con, evaluation, settings, run_id)
+            else:
+                record_check_alert(
+                    con, error=evaluation.severity.value == "ERROR", asset=asset, check_name=evaluation.check_name,
+                    message=_check_message(evaluation), action=ACTION_NL.get(evaluation.check_name, ACTION_CHECK),
+                    run_id=run_id, settings=settings)
             _ALERTED.add((run_id, asset, evaluation.check_name))
             n += 1
         if problems:
@@ -213,37 +216,4 @@ def alert_on_failed_checks(context: RunStatusSensorContext, warehouse: Warehouse
     record_run_alerts(context.instance, run.run_id, run.job_name, warehouse.settings())
 
 
-def stale_source_alerts(con: duckdb.DuckDBPyConnection, settings: Settings, now=None) -> list[str]:
-    """Record an alert for every source that is overdue (once per overdue episode); return their ids."""
-    ids = []
-    for state in freshness(settings, now):
-        if not state.overdue:
-            continue
-        episode = state.last_delivery.isoformat(timespec="seconds") if state.last_delivery else "nooit geleverd"
-        ids.append(record_alert(
-            con, severity="warning", kind="freshness", subject=f"Levering ontbreekt: {state.source}",
-            message=state.message(), source=state.source, file=f"laatste levering: {episode}", settings=settings,
-            action=f"Vraag de bron om de levering in landing/{state.landing_subdir}/ te zetten, of pas het verwachte "
-                   "interval aan in $WB_DATA_DIR/config/freshness.yml.",
-            dedupe_on=("kind", "source", "file")))
-    return ids
-
-
-@sensor(name="alert_on_stale_sources", minimum_interval_seconds=6 * 3600, default_status=sensor_status(),
-        description="Alerts when a source has not delivered within its expected interval (hours monthly, pool "
-                    "quarterly, survey yearly; $WB_DATA_DIR/config/freshness.yml).")
-def alert_on_stale_sources(context: SensorEvaluationContext, warehouse: WarehouseResource):
-    settings = warehouse.settings()
-    alerted = json.loads(context.cursor or "{}")
-    overdue = {s.source: (s.last_delivery.isoformat() if s.last_delivery else "never")
-               for s in freshness(settings) if s.overdue}
-    if all(alerted.get(source) == episode for source, episode in overdue.items()):
-        return SkipReason("every source delivered within its interval" if not overdue else
-                          f"already alerted: {', '.join(sorted(overdue))}")
-    with _warehouse(settings) as con:
-        stale_source_alerts(con, settings)
-    context.update_cursor(json.dumps(overdue))
-    return SkipReason(f"alerted: {', '.join(sorted(overdue))}")
-
-
-SENSORS = [alert_on_run_failure, alert_on_failed_checks, alert_on_stale_sources]
+SENSORS = [alert_on_run_failure, alert_on_failed_checks]

@@ -10,6 +10,8 @@ from orchestration.definitions import defs
 from assets.ingest.partitions import quarter_label, quarter_partition_key, quarter_partitions, survey_year_partitions
 
 ASSETS = {
+    *(f"landing_zone/{source}" for source in ("participation_hours", "participation_pool", "student_counts",
+                                              "programme_register", "duo_enrolment", "survey_responses")),
     "landing/participation_hours", "landing/survey_responses",
     "raw/participation_hours", "raw/participation_pool", "raw/student_counts", "raw/duo_enrolment",
     "raw/programme_register", "raw/survey_responses",
@@ -73,7 +75,7 @@ def test_blocking_checks_guard_sources_and_marts(graph):
 
 
 JOBS = {"ingest_landing", "load_participation_hours", "load_survey_responses", "build_warehouse",
-        "refresh_participation_hours", "refresh_survey_responses"}
+        "refresh_participation_hours", "refresh_survey_responses", "observe_landing_zone"}
 
 
 def test_jobs_sensors_and_schedules():
@@ -85,14 +87,16 @@ def test_jobs_sensors_and_schedules():
     assert jobs["refresh_participation_hours"].partitions_def == quarter_partitions
     assert jobs["refresh_survey_responses"].partitions_def == survey_year_partitions
     assert {s.name for s in defs.sensors} == {"landing_files", "build_after_loads", "alert_on_failed_checks",
-                                               "alert_on_run_failure", "alert_on_stale_sources"}
-    assert {s.name for s in defs.schedules} == {"weekly_current_quarter", "yearly_survey_cycle"}
+                                               "alert_on_run_failure"}
+    assert {s.name for s in defs.schedules} == {"weekly_current_quarter", "yearly_survey_cycle",
+                                                 "daily_landing_freshness"}
 
 
 def test_everything_that_writes_the_warehouse_is_in_one_pool(graph):
     from assets.ingest.raw_assets import WRITER_POOL
 
-    pools = {node.key.to_user_string(): node.pools for node in graph.asset_nodes if node.is_executable}
+    # observing the landing folders lists files and writes nothing
+    pools = {node.key.to_user_string(): node.pools for node in graph.asset_nodes if node.is_materializable}
     assert pools and all(p == {WRITER_POOL} for p in pools.values()), pools
 
 

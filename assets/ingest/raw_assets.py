@@ -15,6 +15,7 @@ from assets.common.masking import safe_text
 from assets.common.resource import WarehouseResource
 from assets.ingest import duo, participation, students, survey
 from assets.ingest.engine import IngestReport, Source, load, scan
+from assets.ingest.landing_zone import landing_zone_key
 from assets.ingest.partitions import quarter_label, quarter_partitions, survey_year_partitions
 
 WRITER_POOL = "duckdb_writer"  # one writer at a time: DuckDB locks the warehouse file
@@ -49,8 +50,8 @@ def _check_spec(key: AssetKey) -> AssetCheckSpec:
 def _unpartitioned_raw_asset(source: Source, description: str):
     key = AssetKey(["raw", source.name])
 
-    @asset(key=key, group_name="raw", description=description, check_specs=[_check_spec(key)], pool=WRITER_POOL,
-           kinds={"duckdb", "python"})
+    @asset(key=key, deps=[landing_zone_key(source.name)], group_name="raw", description=description,
+           check_specs=[_check_spec(key)], pool=WRITER_POOL, kinds={"duckdb", "python"})
     def _load(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
         settings = warehouse.settings()
         with warehouse.connect() as con:
@@ -82,8 +83,8 @@ def _partitioned_raw_assets(source: Source, partitions_def, to_label, descriptio
     landing_key, raw_key = AssetKey(["landing", source.name]), AssetKey(["raw", source.name])
     first = to_label(partitions_def.get_first_partition_key())
 
-    @asset(key=landing_key, group_name="raw", check_specs=[_check_spec(landing_key)], pool=WRITER_POOL,
-           kinds={"python"},
+    @asset(key=landing_key, deps=[landing_zone_key(source.name)], group_name="raw",
+           check_specs=[_check_spec(landing_key)], pool=WRITER_POOL, kinds={"python"},
            description=f"Validates every new {source.spec.landing_subdir} file whole, pseudonymises it and keeps "
                        "it for loading by partition.")
     def _scan(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:

@@ -189,9 +189,10 @@ def test_yearly_survey_cycle_loads_this_years_survey():
 
 
 def test_schedules_and_sensors_are_in_the_code_location():
-    assert {s.name for s in defs.schedules} == {"weekly_current_quarter", "yearly_survey_cycle"}
+    assert {s.name for s in defs.schedules} == {"weekly_current_quarter", "yearly_survey_cycle",
+                                                 "daily_landing_freshness"}
     assert {s.name for s in defs.sensors} >= {"landing_files", "build_after_loads", "alert_on_run_failure",
-                                               "alert_on_failed_checks", "alert_on_stale_sources"}
+                                               "alert_on_failed_checks"}
 
 
 def test_a_survey_export_requests_its_survey_year(data_dir):

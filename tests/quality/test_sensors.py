@@ -1,6 +1,6 @@
 """Alerts from the orchestration, on real Dagster runs (in-process, a temporary instance) and a real warehouse:
 the hooks alert failed checks and steps within the run, the sensors do so for runs a daemon watches, the
-freshness sensor alerts a source that stopped delivering."""
+freshness checks of the landing zone alert a source that stopped delivering."""
 
 from __future__ import annotations
 
@@ -10,17 +10,17 @@ from pathlib import Path
 
 import pytest
 from dagster import (
-    AssetCheckResult, AssetCheckSeverity, DagsterEventType, Definitions, asset, asset_check,
-    build_run_status_sensor_context, build_sensor_context, define_asset_job, in_process_executor, instance_for_test,
+    AssetCheckResult, AssetCheckSeverity, AssetKey, DagsterEventType, Definitions, asset, asset_check,
+    build_run_status_sensor_context, define_asset_job, in_process_executor, instance_for_test,
 )
 
 from assets.common.resource import WarehouseResource
 from assets.common.settings import Settings
 from assets.common.warehouse import connect
-from expectations.freshness import freshness, intervals
-from orchestration.sensors import (
-    alert_on_failed_checks, alert_on_run_failure, alert_on_stale_sources, stale_source_alerts, with_alert_hooks,
-)
+from assets.ingest.landing_zone import LANDING_ZONE_ASSETS
+from expectations.freshness import freshness_checks, intervals
+from orchestration.jobs import observe_job
+from orchestration.sensors import alert_on_failed_checks, alert_on_run_failure, with_alert_hooks
 
 
 @asset
@@ -126,18 +126,44 @@ def _deliver(settings: Settings, rel: str, days_ago: float) -> None:
     os.utime(path, (stamp, stamp))
 
 
+def _observe(settings: Settings, instance, checks=None):
+    """The job `observe_landing_zone` as the daily schedule runs it (with its alert hooks), on the landing zone
+    of `settings`: observations of every folder, then the freshness checks. Returns the check evaluations."""
+    defs = Definitions(assets=LANDING_ZONE_ASSETS, asset_checks=checks or freshness_checks(settings),
+                       jobs=[observe_job], resources={"warehouse": WarehouseResource()})
+    result = defs.resolve_job_def(observe_job.name).execute_in_process(instance=instance)
+    assert result.success
+    return {e.asset_key.path[-1]: e for e in result.get_asset_check_evaluations()}
+
+
+def _metadata(evaluation, key: str):
+    return evaluation.metadata[key].value
+
+
 def test_freshness_per_source_interval(data_dir):
     settings = Settings(data_dir=data_dir)
     _deliver(settings, "participation/hours/2026-10.csv", 20)      # monthly: fresh
     _deliver(settings, "participation/pool/pool.csv", 120)          # quarterly: overdue (92 + 7 days)
-    states = {s.source: s for s in freshness(settings)}
-    assert set(states) == {"participation_hours", "participation_pool", "survey_responses"}
-    assert not states["participation_hours"].overdue
-    assert states["participation_pool"].overdue
-    assert states["survey_responses"].overdue and states["survey_responses"].last_delivery is None
-    assert "leverde het laatst op" in states["participation_pool"].message()
-    assert "verwacht: elk kwartaal (binnen 92 + 7 dagen)" in states["participation_pool"].message()
-    assert "nog nooit een bestand geleverd; verwacht: jaarlijks" in states["survey_responses"].message()
+    with instance_for_test() as instance:
+        found = _observe(settings, instance)
+        [pool] = instance.fetch_observations(AssetKey(["landing_zone", "participation_pool"]), limit=1).records
+    assert {source: e.passed for source, e in found.items()} == {
+        "participation_hours": True, "participation_pool": False, "survey_responses": False}
+    assert all(e.severity == AssetCheckSeverity.WARN for e in found.values())
+    # the check's window is interval + grace: 31 + 7 days for the hours, 92 + 7 for the pool
+    assert _metadata(found["participation_hours"], "dagster/freshness_params")["lower_bound_delta_seconds"] == 38 * 86400
+    assert _metadata(found["participation_pool"], "dagster/freshness_params")["lower_bound_delta_seconds"] == 99 * 86400
+    assert time.time() - _metadata(found["participation_pool"], "dagster/last_updated_timestamp") == \
+        pytest.approx(120 * 86400, abs=60)
+    assert "dagster/last_updated_timestamp" not in found["survey_responses"].metadata   # never delivered
+    assert pool.asset_observation.metadata["files"].value == 1        # counted, never named
+    assert {(kind, severity, check) for kind, severity, _subject, _source, check, _message in alerts(data_dir)} == {
+        ("freshness", "warning", "freshness_check")}
+    by_source = {source: message for kind, _sev, _subject, source, _check, message in alerts(data_dir)}
+    assert set(by_source) == {"participation_pool", "survey_responses"}
+    assert "leverde het laatst op" in by_source["participation_pool"]
+    assert "verwacht: elk kwartaal (binnen 92 + 7 dagen)" in by_source["participation_pool"]
+    assert "nog nooit een bestand geleverd; verwacht: jaarlijks" in by_source["survey_responses"]
 
 
 def test_freshness_is_configurable(data_dir):
@@ -146,9 +172,11 @@ def test_freshness_is_configurable(data_dir):
     config.parent.mkdir(parents=True)
     config.write_text("participation_hours: 14\nsurvey_responses: 0\nstudent_counts: 92\ngrace_days: 2\n")
     assert intervals(settings) == ({"participation_hours": 14, "participation_pool": 92, "student_counts": 92}, 2)
-    _deliver(settings, "participation/hours/h.csv", 20)
-    assert [s.source for s in freshness(settings) if s.overdue] == ["participation_hours", "participation_pool",
-                                                                     "student_counts"]
+    _deliver(settings, "participation/hours/h.csv", 20)     # 20 days > 14 + 2
+    with instance_for_test() as instance:
+        found = _observe(settings, instance)
+    assert {source: e.passed for source, e in found.items()} == {
+        "participation_hours": False, "participation_pool": False, "student_counts": False}
 
 
 def test_stale_source_alert_is_raised_once_per_overdue_delivery(data_dir, smtp_server, monkeypatch):
@@ -158,18 +186,39 @@ def test_stale_source_alert_is_raised_once_per_overdue_delivery(data_dir, smtp_s
     _deliver(settings, "participation/hours/h.csv", 45)
     _deliver(settings, "participation/pool/p.csv", 10)
     _deliver(settings, "survey/swm_2026.csv", 10)
-    resources = {"warehouse": WarehouseResource()}
+
+    def freshness_alerts() -> int:
+        with connect(settings.warehouse_path) as con:
+            return con.execute("SELECT count(*) FROM ops.alerts WHERE kind = 'freshness'").fetchone()[0]
+
     with instance_for_test() as instance:
-        context = build_sensor_context(instance=instance, resources=resources)
-        alert_on_stale_sources(context)
-        alert_on_stale_sources(build_sensor_context(instance=instance, cursor=context.cursor, resources=resources))
+        for _ in range(2):   # the daily schedule, two days in a row: one alert
+            assert not _observe(settings, instance)["participation_hours"].passed
         assert smtp_server.subjects() == ["Levering ontbreekt: participation_hours"]
-        with connect(settings.warehouse_path) as con:  # without the cursor too: once per overdue delivery
-            stale_source_alerts(con, settings)
-            assert con.execute("SELECT count(*) FROM ops.alerts WHERE kind = 'freshness'").fetchall() == [(1,)]
-            _deliver(settings, "participation/hours/h2.csv", 40)   # a new delivery, overdue again later
-            stale_source_alerts(con, settings)
-            assert con.execute("SELECT count(*) FROM ops.alerts WHERE kind = 'freshness'").fetchall() == [(2,)]
+        assert freshness_alerts() == 1
+        _deliver(settings, "participation/hours/h2.csv", 40)   # a new delivery, overdue too: a new alert
+        _observe(settings, instance)
+        assert freshness_alerts() == 2
+        _deliver(settings, "participation/hours/h3.csv", 1)    # delivered: the check passes again
+        assert _observe(settings, instance)["participation_hours"].passed
+        assert freshness_alerts() == 2
     body = smtp_server.messages[0].get_content()
     assert "participation_hours (landing/participation/hours/) leverde het laatst op" in body
     assert "freshness.yml" in body
+
+
+def test_a_new_landing_file_marks_its_load_stale(data_dir):
+    """The folder's observation carries a version of its listing: a new file changes it, the same listing
+    observed again does not (the UI shows the source's load as stale from the first)."""
+    settings = Settings(data_dir=data_dir)
+    _deliver(settings, "participation/pool/p.csv", 3)
+    key = AssetKey(["landing_zone", "participation_pool"])
+
+    def version(instance) -> str:
+        _observe(settings, instance)
+        return instance.get_latest_data_version_record(key).asset_observation.data_version
+
+    with instance_for_test() as instance:
+        first, again = version(instance), version(instance)
+        _deliver(settings, "participation/pool/p2.csv", 2)
+        assert first == again != version(instance)
