@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import logging
+import gc
 import os
 import sys
 import time
@@ -168,17 +168,16 @@ def alert_crash(settings: Settings, exc: Exception) -> str:
 
 
 def console_main() -> None:
-    """The `wellbeing` console script: `main()`, then exit without the interpreter's teardown.
+    """The `wellbeing` console script: `main()`, then a normal exit whose teardown skips the last garbage
+    collection.
 
-    Tearing down an interpreter that has loaded dagster, dbt's libraries, great-expectations and matplotlib
-    takes seconds (module by module, object by object) and writes nothing: every database connection of a
-    command is closed by then and every run stored. Output buffers and log handlers are flushed first.
-    Tests call `main()` in-process and are unaffected."""
+    An interpreter that has loaded dagster, dbt's libraries, great-expectations and matplotlib spends about two
+    seconds at exit in the cyclic garbage collector, walking objects about to be freed with the process anyway.
+    `gc.freeze()` takes them out of its reach; everything else of the exit stays: atexit handlers, log handlers
+    and output flushed, multiprocessing's clean-up. Tests call `main()` in-process and are unaffected."""
     code = main()
-    logging.shutdown()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
+    gc.freeze()
+    sys.exit(code)
 
 
 if __name__ == "__main__":

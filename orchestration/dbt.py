@@ -160,18 +160,8 @@ class EarlyParse:
         shutil.rmtree(self.target, ignore_errors=True)
 
 
-class WarehouseDbtCliResource(DbtCliResource):
-    """dagster-dbt's resource without opening a dbt adapter in Dagster's own process before every dbt command
-    (profile, project, DuckDB adapter: 1.4 s per build). The adapter only serves `fetch_column_metadata` /
-    `fetch_row_counts` on the event stream, which this project uses neither of; dagster-dbt offers no public way
-    to skip it, so this is its one override of a dagster-dbt internal (tests/test_dbt_resource.py fails when an
-    upgrade renames it). (Its other fixed cost, `dbt --version`, is answered by `wellbeing-dbt` itself:
-    orchestration/dbt_child.py.)"""
-
-    def _initialize_dbt_core_adapter(self, args):  # the caller accepts None: "no adapter"
-        return None
-
-
 def dbt_resource() -> DbtCliResource:
-    """dbt from this environment (the venv's `bin/`), whether or not the venv is on PATH."""
-    return WarehouseDbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable())
+    """dagster-dbt's resource with dbt from this environment (the venv's `bin/`), whether or not the venv is on
+    PATH. Its executable, `wellbeing-dbt`, answers dagster-dbt's `dbt --version` itself instead of starting dbt
+    for it (orchestration/dbt_child.py)."""
+    return DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable())

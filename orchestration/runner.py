@@ -21,7 +21,6 @@ from orchestration.build_plan import changed_raw_tables, current_state, last_sta
 from orchestration.dbt import EarlyParse
 from orchestration.failures import describe_failures
 from orchestration.jobs import BUILD_SELECTION
-from orchestration.run_history import fast_run_history
 from orchestration.stale_runs import fail_abandoned_runs, process_tags
 from assets.exports.assets import GROUP as EXPORTS_GROUP, run_in_progress
 from assets.exports.sets import remove_abandoned
@@ -34,10 +33,10 @@ def run_everything(settings: Settings, out: Callable[[str], None] = print, full:
     """`full`: rebuild every model and export, whatever changed (orchestration/build_plan.py)."""
     from orchestration.definitions import defs  # builds dbt's manifest first when it is stale
 
-    with fast_run_history(DagsterInstance.get()) as instance:
-        fail_abandoned_runs(instance, out)
-        remove_abandoned(settings.exports_dir, alive=run_in_progress(instance))  # what ended runs left of exports
-        return _run_everything(defs, instance, settings, out, full)
+    instance = DagsterInstance.get()  # Dagster's own storage as configured: durable, as the UI and daemon read it
+    fail_abandoned_runs(instance, out)
+    remove_abandoned(settings.exports_dir, alive=run_in_progress(instance))  # what ended runs left of exports
+    return _run_everything(defs, instance, settings, out, full)
 
 
 def _run_everything(defs, instance: DagsterInstance, settings: Settings, out: Callable[[str], None],
