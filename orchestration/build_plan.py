@@ -40,7 +40,10 @@ def current_state(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict:
     for table in sorted(RAW_TABLES):
         rows, latest = con.execute(f"SELECT count(*), max(_loaded_at) FROM raw.{table}").fetchone()
         raw[table] = [int(rows), None if latest is None else str(latest)]
-    env = {k: v for k, v in settings.dbt_env().items() if k != "WB_DUCKDB_MEMORY_LIMIT"}  # not what is built
+    # where the warehouse lies and how much memory dbt may use are not what is built: a data folder moved
+    # elsewhere, or given more memory, builds only what changed
+    env = {k: v for k, v in settings.dbt_env().items()
+           if k not in ("WB_DUCKDB_MEMORY_LIMIT", "WB_WAREHOUSE_PATH", "WB_DATA_DIR")}
     env["disclosure"] = repr(DisclosureRules.from_env())  # read by the disclosure assets between dbt's steps
     return {"project": files_fingerprint(dbt_project_files()), "settings": fingerprint(**env), "raw": raw}
 

@@ -42,6 +42,8 @@ def test_changed_raw_tables_since_the_last_build(tmp_path):
         assert changed(con, settings) == ["participation_pool"]
         built(con, "run-2", "participation_pool")
         assert changed(con, settings) == []
+        # the same data folder moved elsewhere (or given more memory) builds nothing new
+        assert changed(con, dataclasses.replace(settings, data_dir=tmp_path / "moved")) == []
         # another disclosure threshold changes every mart: everything
         assert changed(con, dataclasses.replace(settings, min_cell=5)) is None
         # and so does another protection level (read by the disclosure assets, not by dbt)
@@ -117,3 +119,26 @@ def test_incremental_models_and_their_status_from_dbt(tmp_path):
     (tmp_path / "run_results.json").write_text(json.dumps(results))
     assert models_succeeded(tmp_path, [hours]) is False
     assert models_succeeded(tmp_path / "no-build", [hours]) is False
+
+
+def test_fingerprints_do_not_depend_on_where_the_checkout_lies(tmp_path, monkeypatch):
+    """The dbt project's files fingerprinted from a copy of the project elsewhere: the same fingerprint (a moved
+    checkout rebuilds nothing); one changed byte: another."""
+    import shutil
+
+    from assets.common.dbt_project import dbt_project_files
+    from assets.common.settings import PROJECT_ROOT
+    from assets.exports import unchanged
+
+    here = dbt_project_files()
+    copy = tmp_path / "elsewhere"
+    for path in here:
+        target = copy / path.relative_to(PROJECT_ROOT)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target)
+    there = [copy / path.relative_to(PROJECT_ROOT) for path in here]
+    original = unchanged.files_fingerprint(here)
+    monkeypatch.setattr(unchanged, "PROJECT_ROOT", copy)
+    assert unchanged.files_fingerprint(there) == original
+    there[0].write_bytes(there[0].read_bytes() + b" ")
+    assert unchanged.files_fingerprint(there) != original

@@ -163,7 +163,7 @@ def dbt_docs(context: AssetExecutionContext, warehouse: WarehouseResource, dbt: 
                                         columns=built_columns(con))
     if (shown := unchanged.unchanged(export_set, "dbt_docs", current)) is not None:
         context.log.info("dbt project and the built tables' columns unchanged: the published docs stand")
-        return MaterializeResult(metadata={"path": MetadataValue.path(shown["path"]),
+        return MaterializeResult(metadata={"path": MetadataValue.path(str(settings.exports_dir / "docs" / "index.html")),
                                            "files": MetadataValue.json(shown["files"]), "unchanged": True})
     files = generate_docs(settings, folder, dbt.dbt_executable, Path(dbt.project_dir),
                           Path(dbt.profiles_dir or dbt.project_dir), build_manifest=latest_build_manifest(settings))

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import duckdb
 
+from assets.common.settings import PROJECT_ROOT
 from assets.exports.sets import STATE
 
 
@@ -32,11 +33,20 @@ def table_fingerprint(con: duckdb.DuckDBPyConnection, schema: str, table: str) -
 
 
 def files_fingerprint(paths: list[Path]) -> str:
+    """The files' contents and their paths within the project: a checkout moved to another folder keeps its
+    fingerprints."""
     digest = hashlib.sha256()
     for path in sorted(paths):
-        digest.update(str(path).encode())
+        digest.update(_within_project(path).encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+def _within_project(path: Path) -> str:
+    try:
+        return path.resolve().relative_to(PROJECT_ROOT).as_posix()
+    except ValueError:  # outside the project (a test's own file): its name
+        return path.name
 
 
 def fingerprint(**parts: object) -> str:
