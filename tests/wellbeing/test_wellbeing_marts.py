@@ -39,7 +39,7 @@ from decimal import Decimal
 
 import pytest
 
-from wellbeing_harness import build_warehouse, query
+from tests.dbt_harness import build_warehouse, query
 
 stats = pytest.importorskip("scipy.stats")
 
