@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from filelock import FileLock
 
-from export_helpers import ARTIFACTS, build_landing, run_materialize
+from export_helpers import ARTIFACTS, run_materialize
+from tests.landing_zones.exports import build_landing
 
 
 @pytest.fixture(scope="session")

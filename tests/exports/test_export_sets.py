@@ -18,7 +18,8 @@ import pytest
 from assets.common.settings import Settings
 from assets.exports import sets
 from assets.exports.publish import Publication
-from export_helpers import KEY, add_counts, run_materialize
+from export_helpers import KEY, run_materialize
+from tests.landing_zones.exports import add_counts
 
 
 def _settings(tmp_path: Path) -> Settings:

@@ -19,8 +19,9 @@ from dagster import AssetKey, DagsterInstance
 
 from assets.exports import charts
 from assets.exports.catalog import table_docs
+from tests.landing_zones.exports import QUARTERS, add_counts
 from export_helpers import (
-    KEY, QUARTERS, add_counts, as_excel_expects, excel_value, marts_of, read_excel_csv, run_materialize,
+    KEY, as_excel_expects, excel_value, marts_of, read_excel_csv, run_materialize,
 )
 from assets.common.dbt_project import dbt_project
 

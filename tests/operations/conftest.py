@@ -19,7 +19,7 @@ import pytest
 
 from assets.common.settings import PROJECT_ROOT
 from orchestration.deploy import ensure_database, prepare_home
-from tests.e2e.test_participation_end_to_end import KEY, build_landing
+from tests.landing_zones.hand_worked import KEY, build_landing
 from tests.postgres.pg_harness import conninfo, create_database, drop_database
 
 @dataclass

@@ -19,7 +19,7 @@ from dagster import DagsterInstance, DagsterRun, DagsterRunStatus
 
 from orchestration.stale_runs import fail_abandoned_runs, process_start, process_tags
 from orchestration.tags import BOOT_TAG, PID_NAMESPACE_TAG, PID_TAG, PROCESS_START_TAG, TRIGGER_TAG
-from tests.e2e.test_participation_end_to_end import KEY, build_landing
+from tests.landing_zones.hand_worked import KEY, build_landing
 
 WELLBEING = str(Path(sys.executable).with_name("wellbeing"))
 

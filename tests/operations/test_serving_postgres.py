@@ -14,7 +14,7 @@ import pytest
 
 from assets.common.settings import PROJECT_ROOT
 from assets.exports.serving import publish_marts
-from tests.e2e.test_participation_end_to_end import KEY, build_landing
+from tests.landing_zones.hand_worked import KEY, build_landing
 from tests.postgres.pg_harness import differences, table_names
 
 BIN = Path(sys.executable).parent

@@ -1,4 +1,4 @@
-"""Fixtures of tests/postgres (helpers: pg_harness.py, pg_landing.py)."""
+"""Fixtures of tests/postgres (helpers: pg_harness.py; the landing zone: tests/landing_zones/surveys.py)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The dbt project on PostgreSQL gives what it gives on DuckDB.
 
-A small hand-made landing zone (pg_landing.py: every source, two survey years) goes through the real ingestion
+A small hand-made landing zone (tests/landing_zones/surveys.py: every source, two survey years) goes through the real ingestion
 (assets/ingest: validation, pseudonymisation, upsert; the code the Dagster assets run) into a DuckDB warehouse;
 its `raw.*` is copied into a fresh PostgreSQL database (assets/common/postgres_raw.py), and `dbt build` runs on
 both, at the same time: on DuckDB (the default target) and with `--target postgres` (in two steps around
@@ -33,7 +33,7 @@ from assets.common.warehouse import connect
 from assets.ingest import duo, participation, students, survey
 from assets.ingest.engine import load, scan
 from pg_harness import conninfo, differences, table_names
-from pg_landing import build_landing
+from tests.landing_zones.surveys import build_landing
 
 KEY = "postgres-test-key-0123456789abcdef0123456789"  # 32 characters at least (settings.require_key)
 SOURCES = [students.REGISTER, students.COUNTS, duo.ENROLMENT, participation.HOURS, participation.POOL,

@@ -16,16 +16,12 @@ import random
 from pathlib import Path
 
 from expectations.survey_codebook import PART_A_ITEMS, PART_A_SCALES, PART_A_SINGLE, PART_B_ITEMS
+from tests.landing_zones import write
 
 PROGRAMMES = [("34116", "Delft", 120), ("34116", "Haarlem", 80), ("30022", "Delft", 60), ("30023", "Haarlem", 12),
               ("50001", "Alkmaar", 6)]
 QUARTERS = [f"{year}-Q{q}" for year in (2023, 2024) for q in (1, 2, 3, 4)]
 N_STUDENTS = 80
-
-
-def _write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
 
 
 def _answers(item: str) -> dict[str, int]:
@@ -67,12 +63,12 @@ def _survey(path: Path, year: int, rnd: random.Random) -> None:
 
 
 def build_landing(landing: Path) -> None:
-    _write(landing / "reference/programmes.csv",
-           "programme_code,programme_name,domain,location,duo_municipality\n"
-           "34116,B Social Work,GSW,Delft,Delft\n34116,B Social Work,GSW,Haarlem,Haarlem\n"
-           "30022,B Voeding,AFL,Delft,Delft\n30023,B Kleine Opleiding,AFL,Haarlem,Haarlem\n"
-           "50001,B Één Opleiding,TOI,Alkmaar,Alkmaar\n")
-    _write(landing / "students/counts.csv", "quarter,programme_code,location,n_students\n" + "".join(
+    write(landing / "reference/programmes.csv",
+          "programme_code,programme_name,domain,location,duo_municipality\n"
+          "34116,B Social Work,GSW,Delft,Delft\n34116,B Social Work,GSW,Haarlem,Haarlem\n"
+          "30022,B Voeding,AFL,Delft,Delft\n30023,B Kleine Opleiding,AFL,Haarlem,Haarlem\n"
+          "50001,B Één Opleiding,TOI,Alkmaar,Alkmaar\n")
+    write(landing / "students/counts.csv", "quarter,programme_code,location,n_students\n" + "".join(
         f"{q},{code},{location},{n}\n" for q in QUARTERS for code, location, n in PROGRAMMES))
     rnd = random.Random(6)
     hours = ["record_id;student_number;programme_code;location;work_date;hours;role"]
@@ -91,8 +87,8 @@ def build_landing(landing: Path) -> None:
                         if rnd.random() < 0.15:  # a correction cancelling the line
                             hours.append(f"c{s}-{year}-{month};{100000 + s};{code};{location};"
                                          f"{20 + month % 3}-{month:02d}-{year};-{amount};correctie")
-    _write(landing / "participation/hours/uren.csv", "\n".join(hours) + "\n")
-    _write(landing / "participation/pool/pool.csv", "\n".join(pool) + "\n")
+    write(landing / "participation/hours/uren.csv", "\n".join(hours) + "\n")
+    write(landing / "participation/pool/pool.csv", "\n".join(pool) + "\n")
     rnd = random.Random(7)
     for year in (2023, 2024):
         _survey(landing / f"survey/swm_{year}.csv", year, rnd)
