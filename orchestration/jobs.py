@@ -10,12 +10,24 @@ from __future__ import annotations
 from dagster import AssetSelection, define_asset_job, in_process_executor
 
 from assets.ingest.raw_assets import (
-    PARTITIONED_RAW_ASSETS, landing_participation_hours, landing_survey_responses, raw_participation_hours,
+    PARTITIONED_RAW_ASSETS, RAW_ASSETS, landing_participation_hours, landing_survey_responses, raw_participation_hours,
     raw_survey_responses,
 )
 from assets.ingest.landing_zone import LANDING_ZONE_ASSETS
+from expectations.checks import survey_response_drop
 from orchestration.dbt import warehouse_dbt_models
 from orchestration.sensors import ALERT_HOOKS
+
+
+#: dbt's tests of its sources (the raw tables): checks of the raw assets that dbt runs, in `build_warehouse`
+SOURCE_TEST_CHECKS = AssetSelection.checks(
+    *[key for key in warehouse_dbt_models.check_keys if key.asset_key not in warehouse_dbt_models.keys])
+
+
+def _loads(*assets_defs, checks=()) -> AssetSelection:
+    """Load assets with their own checks and `checks`; dbt's tests of the raw tables are left to the build that
+    follows (in a load they would start dbt for a few queries)."""
+    return AssetSelection.assets(*assets_defs).without_checks() | AssetSelection.checks(*assets_defs, *checks)
 
 
 def _job(name: str, selection: AssetSelection, description: str):
@@ -27,31 +39,33 @@ def _job(name: str, selection: AssetSelection, description: str):
 
 #: Unpartitioned sources, and the validation of new hours and survey files (which tells what they hold).
 ingest_job = _job(
-    "ingest_landing", AssetSelection.groups("raw") - AssetSelection.assets(*PARTITIONED_RAW_ASSETS),
+    "ingest_landing", _loads(*[a for a in RAW_ASSETS if a not in PARTITIONED_RAW_ASSETS]),
     "Validate every new landing file; load the unpartitioned sources.")
 
 #: Hours per quarter; a backfill over many quarters runs as one run (BackfillPolicy.single_run).
 hours_job = _job(
-    "load_participation_hours", AssetSelection.assets(raw_participation_hours),
+    "load_participation_hours", _loads(raw_participation_hours),
     "Upsert the accepted hours of the selected quarters into raw.participation_hours.")
 
 survey_job = _job(
-    "load_survey_responses", AssetSelection.assets(raw_survey_responses),
+    "load_survey_responses", _loads(raw_survey_responses, checks=[survey_response_drop]),
     "Upsert the accepted survey responses of the selected survey years into raw.survey_responses.")
 
-#: Everything downstream of raw: dbt build (models + tests as checks), then exports.
-BUILD_SELECTION = AssetSelection.assets(warehouse_dbt_models).downstream()
+#: Everything downstream of raw: dbt build (models + tests as checks), then exports; dbt's tests of the raw tables
+#: (its sources) run in the same build, as checks of the raw assets.
+BUILD_SELECTION = AssetSelection.assets(warehouse_dbt_models).downstream() | SOURCE_TEST_CHECKS
 transform_job = _job(
     "build_warehouse", BUILD_SELECTION,
     "dbt build of staging, intermediate and marts with their tests; then the exports.")
 
 #: What a new hours file or the weekly schedule asks for: validate new files, load the quarter(s).
 refresh_hours_job = _job(
-    "refresh_participation_hours", AssetSelection.assets(landing_participation_hours, raw_participation_hours),
+    "refresh_participation_hours", _loads(landing_participation_hours, raw_participation_hours),
     "Validate new hours files, then upsert the selected quarters (landing sensor, weekly schedule).")
 
 refresh_survey_job = _job(
-    "refresh_survey_responses", AssetSelection.assets(landing_survey_responses, raw_survey_responses),
+    "refresh_survey_responses",
+    _loads(landing_survey_responses, raw_survey_responses, checks=[survey_response_drop]),
     "Validate new survey exports, then upsert the selected survey years (landing sensor, yearly schedule).")
 
 #: The landing folders observed (newest delivery, listing version) and their freshness checks evaluated.

@@ -10,6 +10,8 @@ rebuilt.
 from __future__ import annotations
 
 import os
+import time
+from collections import Counter
 from collections.abc import Callable
 
 from dagster import AssetKey, AssetSelection, DagsterInstance
@@ -64,7 +66,7 @@ def _run_everything(defs, instance: DagsterInstance, settings: Settings, out: Ca
         out(f"4/4 build: what depends on {', '.join(f'raw.{t}' for t in changed)} "
             f"({len(selection)} assets: dbt models with their tests, checks, exports) …")
     tags = {FULL_REFRESH_TAG: "true"} if full else {}  # otherwise the dbt asset decides (build_plan.py)
-    problems, run_id = _run(defs, "build_warehouse", instance, tags, asset_selection=selection)
+    problems, run_id = _run(defs, "build_warehouse", instance, tags, out, asset_selection=selection)
     if not problems:
         with connect(settings.warehouse_path) as con:
             record_build(con, state, run_id, "everything" if changed is None else ", ".join(changed) or "exports")
@@ -74,7 +76,7 @@ def _run_everything(defs, instance: DagsterInstance, settings: Settings, out: Ca
 def _load(defs, instance: DagsterInstance, settings: Settings, out: Callable[[str], None]) -> list[str]:
     """Steps 1–3: validate new landing files and load the sources (hours and survey over the partitions held)."""
     out("1/4 ingest: validating new landing files, loading the unpartitioned sources …")
-    problems, _run_id = _run(defs, "ingest_landing", instance, {})
+    problems, _run_id = _run(defs, "ingest_landing", instance, {}, out)
     if problems:
         return problems
 
@@ -92,7 +94,7 @@ def _load(defs, instance: DagsterInstance, settings: Settings, out: Callable[[st
         first = max(to_key(held[0]), partitions_def.get_first_partition_key())
         last = min(to_key(held[-1]), partitions_def.get_last_partition_key())
         out(f"{label}: loading {held[0]} … {held[-1]} in one run …")
-        problems, _run_id = _run(defs, job_name, instance, {RANGE_START: first, RANGE_END: last})
+        problems, _run_id = _run(defs, job_name, instance, {RANGE_START: first, RANGE_END: last}, out)
         if problems:
             return problems
     return []
@@ -109,14 +111,48 @@ def build_selection(defs, changed: list[str]) -> list[AssetKey]:
     return sorted(in_job & (downstream | exports), key=lambda k: k.path)
 
 
-def _run(defs, job_name: str, instance: DagsterInstance, tags: dict[str, str],
+def _run(defs, job_name: str, instance: DagsterInstance, tags: dict[str, str], out: Callable[[str], None],
          asset_selection: list[AssetKey] | None = None) -> tuple[list[str], str]:
-    """Run the job in this process: (what went wrong, as sentences; the run's id)."""
+    """Run the job in this process and say what it did in counts: (what went wrong, as sentences; the run's
+    id)."""
+    started = time.monotonic()
     job = defs.resolve_job_def(job_name)
     # The full event log is in the Dagster instance (UI); the terminal shows warnings and our progress lines.
     level = os.environ.get("WB_LOG_LEVEL", "WARNING").upper()
     tags = {**tags, TRIGGER_TAG: "materialize", **process_tags()}
     result = job.execute_in_process(instance=instance, tags=tags, raise_on_error=False, asset_selection=asset_selection,
                                     run_config={"loggers": {"console": {"config": {"log_level": level}}}})
+    if result.success:
+        out(f"    {time.monotonic() - started:.1f} s: {step_counts(result)}")
     return (describe_failures(result.all_events) if not result.success else []), result.run_id
 
+
+def step_counts(result) -> str:
+    """What a finished run did, from its own events: files judged, rows upserted, assets built, checks."""
+    files: Counter[str] = Counter()
+    rows = 0
+    materializations = result.get_asset_materialization_events()
+    for event in materializations:
+        for key, value in event.materialization.metadata.items():
+            value = getattr(value, "value", value)
+            if key.startswith("files_") and key not in ("files_seen", "files_waiting") and isinstance(value, int):
+                files[key.removeprefix("files_")] += value
+            elif key == "rows_upserted" and isinstance(value, int):
+                rows += value
+    checks = Counter("passed" if e.passed else ("failed" if e.severity.value == "ERROR" else "warning")
+                     for e in result.get_asset_check_evaluations())
+    parts = []
+    if files:
+        parts.append(", ".join(f"{_count(n, 'file')} {status}" for status, n in sorted(files.items())))
+    if files or rows:
+        parts.append(f"{_count(rows, 'row')} upserted")
+    if not files:
+        parts.append(f"{_count(len({e.asset_key for e in materializations}), 'asset')} materialised")
+    if checks:
+        parts.append(", ".join(f"{_count(checks[k], 'check')} {k}" if k != "warning" else _count(checks[k], k)
+                               for k in ("passed", "warning", "failed") if checks[k]))
+    return "; ".join(parts)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"

@@ -15,6 +15,7 @@ SNAPSHOT = Path(__file__).parent / "snapshots" / "definitions.txt"
 
 def describe(definitions) -> str:
     graph = definitions.resolve_asset_graph()
+    specs = {spec.key: spec for assets_def in graph.assets_defs for spec in assets_def.check_specs}
     lines = []
     for key in sorted(graph.get_all_asset_keys()):
         node = graph.get(key)
@@ -23,14 +24,15 @@ def describe(definitions) -> str:
         lines.append(f"asset {key.to_user_string()}  group={node.group_name} partitions={partitions} "
                      f"kinds={','.join(sorted(node.kinds)) or '-'} automation={automation}")
         lines += [f"  <- {parent.to_user_string()}" for parent in sorted(node.parent_keys)]
-        specs = {spec.key: spec for spec in node.assets_def.check_specs} if node.assets_def else {}
         for check in sorted(node.check_keys, key=lambda c: c.name):
             spec = specs.get(check)
             blocking = "blocking" if spec is not None and spec.blocking else "non-blocking"
             lines.append(f"  check {check.name} ({blocking})")
     for job in sorted(definitions.jobs, key=lambda j: j.name):
         selected = sorted(k.to_user_string() for k in job.selection.resolve(graph))
+        checks = sorted(k.to_user_string() for k in job.selection.resolve_checks(graph))
         lines.append(f"job {job.name}: {len(selected)} assets: {', '.join(selected)}")
+        lines.append(f"  {len(checks)} checks: {', '.join(checks)}")
     for schedule in sorted(definitions.schedules, key=lambda s: s.name):
         lines.append(f"schedule {schedule.name}: {schedule.cron_schedule} {schedule.execution_timezone} "
                      f"-> {schedule.job_name}")
