@@ -132,7 +132,9 @@ def step_counts(result) -> str:
     files: Counter[str] = Counter()
     rows = 0
     materializations = result.get_asset_materialization_events()
-    for event in materializations:
+    # a run over a range of partitions records one materialisation per partition, each with the run's metadata
+    once = {event.asset_key: event for event in materializations}
+    for event in once.values():
         for key, value in event.materialization.metadata.items():
             value = getattr(value, "value", value)
             if key.startswith("files_") and key not in ("files_seen", "files_waiting") and isinstance(value, int):
@@ -147,7 +149,7 @@ def step_counts(result) -> str:
     if files or rows:
         parts.append(f"{_count(rows, 'row')} upserted")
     if not files:
-        parts.append(f"{_count(len({e.asset_key for e in materializations}), 'asset')} materialised")
+        parts.append(f"{_count(len(once), 'asset')} materialised")
     if checks:
         parts.append(", ".join(f"{_count(checks[k], 'check')} {k}" if k != "warning" else _count(checks[k], k)
                                for k in ("passed", "warning", "failed") if checks[k]))

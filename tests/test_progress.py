@@ -4,8 +4,8 @@
 from __future__ import annotations
 
 from dagster import (
-    AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, Definitions, MaterializeResult, asset, define_asset_job,
-    instance_for_test,
+    AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, Definitions,
+    MaterializeResult, StaticPartitionsDefinition, asset, define_asset_job, instance_for_test,
 )
 
 from orchestration.runner import step_counts
@@ -30,10 +30,15 @@ def mart() -> int:
     return 1
 
 
-def _counts(*selection: str) -> str:
-    job = Definitions(assets=[hours, pool, mart], jobs=[define_asset_job("j", selection=list(selection))])
+@asset(partitions_def=StaticPartitionsDefinition(["2024-Q3", "2024-Q4"]))
+def quarters(context) -> MaterializeResult:
+    return MaterializeResult(metadata={"rows_upserted": 10_066})
+
+
+def _counts(*selection: str, tags: dict | None = None) -> str:
+    job = Definitions(assets=[hours, pool, mart, quarters], jobs=[define_asset_job("j", selection=list(selection))])
     with instance_for_test() as instance:
-        return step_counts(job.resolve_job_def("j").execute_in_process(instance=instance))
+        return step_counts(job.resolve_job_def("j").execute_in_process(instance=instance, tags=tags))
 
 
 def test_a_load_counts_files_rows_and_checks():
@@ -43,3 +48,9 @@ def test_a_load_counts_files_rows_and_checks():
 
 def test_a_build_counts_its_assets():
     assert _counts("mart") == "1 asset materialised"
+
+
+def test_a_range_of_partitions_counts_its_rows_once():
+    """One run over two partitions records a materialisation per partition, each with the run's metadata."""
+    tags = {"dagster/asset_partition_range_start": "2024-Q3", "dagster/asset_partition_range_end": "2024-Q4"}
+    assert _counts("quarters", tags=tags) == "10,066 rows upserted; 1 asset materialised"
