@@ -38,7 +38,10 @@ def run_everything(settings: Settings, out: Callable[[str], None] = print, full:
     instance = DagsterInstance.get()  # Dagster's own storage as configured: durable, as the UI and daemon read it
     fail_abandoned_runs(instance, out)
     remove_abandoned(settings.exports_dir, alive=run_in_progress(instance))  # what ended runs left of exports
-    return _run_everything(defs, instance, settings, out, full)
+    try:
+        return _run_everything(defs, instance, settings, out, full)
+    finally:  # a build whose publication a check blocked leaves no unpublished set behind
+        remove_abandoned(settings.exports_dir, alive=run_in_progress(instance))
 
 
 def _run_everything(defs, instance: DagsterInstance, settings: Settings, out: Callable[[str], None],
