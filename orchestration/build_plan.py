@@ -32,7 +32,7 @@ from assets.common.dbt_project import dbt_project_files
 from assets.common.disclosure.rules import DisclosureRules
 from assets.common.settings import Settings
 from assets.common.warehouse import RAW_TABLES
-from assets.exports.unchanged import files_fingerprint, fingerprint
+from assets.common.fingerprint import files_fingerprint, fingerprint
 
 
 def current_state(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict:

@@ -128,7 +128,7 @@ def test_fingerprints_do_not_depend_on_where_the_checkout_lies(tmp_path, monkeyp
 
     from assets.common.dbt_project import dbt_project_files
     from assets.common.settings import PROJECT_ROOT
-    from assets.exports import unchanged
+    from assets.common import fingerprint
 
     here = dbt_project_files()
     copy = tmp_path / "elsewhere"
@@ -137,8 +137,8 @@ def test_fingerprints_do_not_depend_on_where_the_checkout_lies(tmp_path, monkeyp
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, target)
     there = [copy / path.relative_to(PROJECT_ROOT) for path in here]
-    original = unchanged.files_fingerprint(here)
-    monkeypatch.setattr(unchanged, "PROJECT_ROOT", copy)
-    assert unchanged.files_fingerprint(there) == original
+    original = fingerprint.files_fingerprint(here)
+    monkeypatch.setattr(fingerprint, "PROJECT_ROOT", copy)
+    assert fingerprint.files_fingerprint(there) == original
     there[0].write_bytes(there[0].read_bytes() + b" ")
-    assert unchanged.files_fingerprint(there) != original
+    assert fingerprint.files_fingerprint(there) != original

@@ -18,6 +18,7 @@ from matplotlib.figure import Figure
 
 from assets.common.dbt_project import dbt_models, dbt_project, dbt_project_files
 from assets.common.dbt_state import latest_build_manifest
+from assets.common.fingerprint import files_fingerprint, fingerprint
 from assets.common.private import private_file
 from assets.common.resource import WarehouseResource
 from assets.common.settings import data_group, redact_dsn
@@ -90,10 +91,10 @@ def _table_exports(context: AssetExecutionContext, warehouse: WarehouseResource,
     name = f"tables_{schema}"
     with warehouse.connect() as con:
         tables = _exported_tables(context, con, schema, docs)
-        current = unchanged.fingerprint(
+        current = fingerprint(
             tables={t: unchanged.table_fingerprint(con, schema, t) for t in tables},
             docs={t: repr(docs.get(t)) for t in tables}, schema=schema, dictionary=dictionary,
-            code=unchanged.files_fingerprint([Path(__file__).with_name(f) for f in ("tables.py", "csv_dialect.py")]))
+            code=files_fingerprint([Path(__file__).with_name(f) for f in ("tables.py", "csv_dialect.py")]))
         shown = unchanged.unchanged(export_set, name, current)
         reused = shown is not None
         if not reused:
@@ -159,7 +160,7 @@ def dbt_docs(context: AssetExecutionContext, warehouse: WarehouseResource, dbt: 
     settings = warehouse.settings()
     export_set, folder = _set_part(context, settings, "docs")
     with warehouse.connect() as con:  # the site shows the project and the built tables' columns, not the rows
-        current = unchanged.fingerprint(project=unchanged.files_fingerprint(dbt_project_files()),
+        current = fingerprint(project=files_fingerprint(dbt_project_files()),
                                         columns=built_columns(con))
     if (shown := unchanged.unchanged(export_set, "dbt_docs", current)) is not None:
         context.log.info("dbt project and the built tables' columns unchanged: the published docs stand")
@@ -187,9 +188,9 @@ def _charts(context: AssetExecutionContext, warehouse: WarehouseResource, name: 
     settings = warehouse.settings()
     export_set, folder = _set_part(context, settings, "charts")
     with warehouse.connect() as con:
-        current = unchanged.fingerprint(
+        current = fingerprint(
             tables={t: unchanged.table_fingerprint(con, MARTS, t) for t in tables}, min_cell=settings.min_cell,
-            code=unchanged.files_fingerprint([Path(charts.__file__)]), dpi=[CHART_DPI, PREVIEW_DPI], **inputs)
+            code=files_fingerprint([Path(charts.__file__)]), dpi=[CHART_DPI, PREVIEW_DPI], **inputs)
         shown = unchanged.unchanged(export_set, name, current)
         if shown is None:
             figures = draw(con, settings.min_cell, log=context.log.warning)

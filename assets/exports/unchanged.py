@@ -10,13 +10,11 @@ compares, and when nothing changed and every file is still in the set it says so
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
 import duckdb
 
-from assets.common.settings import PROJECT_ROOT
 from assets.exports.sets import STATE
 
 
@@ -30,27 +28,6 @@ def table_fingerprint(con: duckdb.DuckDBPyConnection, schema: str, table: str) -
     [(rows, content)] = con.execute(
         f'SELECT count(*), coalesce(sum(hash(t)::HUGEINT), 0) FROM "{schema}"."{table}" AS t').fetchall()
     return f"{columns}|{rows}|{content}"
-
-
-def files_fingerprint(paths: list[Path]) -> str:
-    """The files' contents and their paths within the project: a checkout moved to another folder keeps its
-    fingerprints."""
-    digest = hashlib.sha256()
-    for path in sorted(paths):
-        digest.update(_within_project(path).encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
-def _within_project(path: Path) -> str:
-    try:
-        return path.resolve().relative_to(PROJECT_ROOT).as_posix()
-    except ValueError:  # outside the project (a test's own file): its name
-        return path.name
-
-
-def fingerprint(**parts: object) -> str:
-    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def _state_path(export_set: Path, name: str) -> Path:
