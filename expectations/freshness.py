@@ -21,6 +21,7 @@ the code location loads (reload it in the UI, or restart the deployment, after a
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import warnings
 from pathlib import Path
 
@@ -29,6 +30,7 @@ import yaml
 from dagster import AssetCheckSeverity, SupersessionWarning, build_last_update_freshness_checks
 
 from assets.common.alerts import record_alert
+from assets.common.masking import safe_text
 from assets.common.settings import Settings
 from assets.ingest.landing_zone import BY_NAME, landing_zone_key
 
@@ -39,21 +41,28 @@ INTERVAL_NL = {31: "maandelijks", 92: "elk kwartaal", 366: "jaarlijks"}
 FRESHNESS_CHECK = "freshness_check"
 LAST_UPDATED = "dagster/last_updated_timestamp"
 
+log = logging.getLogger(__name__)
+
 
 def config_path(settings: Settings) -> Path:
     return settings.data_dir / "config" / "freshness.yml"
 
 
 def intervals(settings: Settings) -> tuple[dict[str, int], int]:
-    """(source -> interval days, grace days): the defaults with the data engineer's file on top."""
+    """(source -> interval days, grace days): the defaults with the data engineer's file on top. A file that is
+    not such a mapping of whole numbers is ignored with a warning: the code location must load whatever it says."""
     days = dict(DEFAULT_INTERVAL_DAYS)
     grace = DEFAULT_GRACE_DAYS
     path = config_path(settings)
     if path.is_file():
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        grace = int(data.pop("grace_days", grace))
-        for source, value in data.items():
-            days[str(source)] = int(value or 0)
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            configured = {str(source): int(value or 0) for source, value in data.items()}
+        except (OSError, ValueError, TypeError, AttributeError, yaml.YAMLError) as exc:
+            log.warning("%s ignored (the default intervals apply): %s", path, safe_text(str(exc)))
+        else:
+            grace = configured.pop("grace_days", grace)
+            days.update(configured)
     return {s: d for s, d in days.items() if d > 0 and s in BY_NAME}, grace
 
 
@@ -75,7 +84,7 @@ def freshness_checks(settings: Settings | None = None) -> list:
 def overdue_message(source: str, last_delivery: dt.datetime | None, now: dt.datetime, settings: Settings) -> str:
     """What an overdue source means, in Dutch: when it last delivered, and what is expected."""
     watched, grace = intervals(settings)
-    interval = watched.get(source)
+    interval = watched.get(source, DEFAULT_INTERVAL_DAYS.get(source, 0))
     subdir = BY_NAME[source].spec.landing_subdir
     every = INTERVAL_NL.get(interval, f"elke {interval} dagen")
     if last_delivery is None:

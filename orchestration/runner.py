@@ -25,7 +25,7 @@ from orchestration.failures import describe_failures
 from orchestration.jobs import BUILD_SELECTION
 from orchestration.stale_runs import fail_abandoned_runs, process_tags
 from assets.exports.assets import GROUP as EXPORTS_GROUP, run_in_progress
-from assets.exports.sets import remove_abandoned
+from assets.exports.sets import remove_abandoned, remove_unpublished
 from assets.ingest.partitions import quarter_partition_key, quarter_partitions, survey_year_partitions
 from orchestration.tags import FULL_REFRESH_TAG, RANGE_END, RANGE_START, TRIGGER_TAG
 
@@ -38,10 +38,7 @@ def run_everything(settings: Settings, out: Callable[[str], None] = print, full:
     instance = DagsterInstance.get()  # Dagster's own storage as configured: durable, as the UI and daemon read it
     fail_abandoned_runs(instance, out)
     remove_abandoned(settings.exports_dir, alive=run_in_progress(instance))  # what ended runs left of exports
-    try:
-        return _run_everything(defs, instance, settings, out, full)
-    finally:  # a build whose publication a check blocked leaves no unpublished set behind
-        remove_abandoned(settings.exports_dir, alive=run_in_progress(instance))
+    return _run_everything(defs, instance, settings, out, full)
 
 
 def _run_everything(defs, instance: DagsterInstance, settings: Settings, out: Callable[[str], None],
@@ -70,7 +67,9 @@ def _run_everything(defs, instance: DagsterInstance, settings: Settings, out: Ca
             f"({len(selection)} assets: dbt models with their tests, checks, exports) …")
     tags = {FULL_REFRESH_TAG: "true"} if full else {}  # otherwise the dbt asset decides (build_plan.py)
     problems, run_id = _run(defs, "build_warehouse", instance, tags, out, asset_selection=selection)
-    if not problems:
+    if problems:  # a build whose publication a check blocked leaves no unpublished set behind
+        remove_unpublished(settings.exports_dir, run_id)
+    else:
         with connect(settings.warehouse_path) as con:
             record_build(con, state, run_id, "everything" if changed is None else ", ".join(changed) or "exports")
     return problems

@@ -202,6 +202,14 @@ def remove_abandoned(exports: Path, *, alive: RunAlive) -> list[Path]:
     return _remove([*abandoned, *exports.glob(".*.*.tmp")])
 
 
+def remove_unpublished(exports: Path, run_id: str) -> list[Path]:
+    """Remove the set of run `run_id` (which has ended) when it was never published; nothing of other runs."""
+    entry = exports / SETS / run_id
+    if not entry.is_dir() or entry.resolve() == published(exports) or (entry / MANIFEST).is_file():
+        return []
+    return _remove([entry])
+
+
 def _run_of(entry: Path) -> str:
     """The run id a set or its temporary folder belongs to (`.<run id>.<random>.tmp`)."""
     return entry.name[1:].split(".")[0] if entry.name.endswith(".tmp") else entry.name

@@ -291,3 +291,18 @@ def test_a_run_publishes_one_set_with_its_manifest_and_private_restricted_files(
     assert restricted.resolve().stat().st_mode & 0o777 == 0o700
     assert {p.stat().st_mode & 0o777 for p in restricted.iterdir()} == {0o600}
     assert "student_feedback.parquet" in manifest["files"]["restricted"]
+
+
+def test_a_failed_build_removes_its_own_unpublished_set_and_nothing_else(tmp_path):
+    """`wellbeing materialize` after a build whose publication a check blocked: its own set goes; the published
+    set and the set of another run (perhaps still running under another Dagster instance) stay."""
+    settings = _settings(tmp_path)
+    exports = settings.exports_dir
+    _write(settings, "run-1", "bi", {"a.csv": "1"})
+    sets.publish(settings, "run-1", alive=ENDED)
+    _write(settings, "run-other", "bi", {"a.csv": "3"})      # another run's, unpublished, still going
+    _write(settings, "run-2", "bi", {"a.csv": "2"}, alive=lambda run: run == "run-other")  # blocked
+    assert sets.remove_unpublished(exports, "run-2") == [exports / sets.SETS / "run-2"]
+    assert sorted(p.name for p in (exports / sets.SETS).iterdir()) == ["run-1", "run-other"]
+    assert sets.remove_unpublished(exports, "run-1") == []   # published: stays
+    assert _seen(exports) == {"bi/a.csv": "1"}

@@ -207,18 +207,16 @@ def test_stale_source_alert_is_raised_once_per_overdue_delivery(data_dir, smtp_s
     assert "freshness.yml" in body
 
 
-def test_a_new_landing_file_marks_its_load_stale(data_dir):
-    """The folder's observation carries a version of its listing: a new file changes it, the same listing
-    observed again does not (the UI shows the source's load as stale from the first)."""
+def test_a_malformed_freshness_file_leaves_the_defaults(data_dir, caplog):
+    """The file is read when the code location loads: a wrong value must not stop the location (every job,
+    sensor and alert), only be ignored with a warning that names the file."""
     settings = Settings(data_dir=data_dir)
-    _deliver(settings, "participation/pool/p.csv", 3)
-    key = AssetKey(["landing_zone", "participation_pool"])
-
-    def version(instance) -> str:
-        _observe(settings, instance)
-        return instance.get_latest_data_version_record(key).asset_observation.data_version
-
-    with instance_for_test() as instance:
-        first, again = version(instance), version(instance)
-        _deliver(settings, "participation/pool/p2.csv", 2)
-        assert first == again != version(instance)
+    config = settings.data_dir / "config" / "freshness.yml"
+    config.parent.mkdir(parents=True)
+    for text in ("participation_hours: monthly\n", "- 31\n- 92\n", "participation_hours: [31\n"):
+        config.write_text(text)
+        caplog.clear()
+        assert intervals(settings) == ({"participation_hours": 31, "participation_pool": 92,
+                                        "survey_responses": 366}, 7)
+        assert "freshness.yml ignored" in caplog.text
+        assert len(freshness_checks(settings)) == 3
