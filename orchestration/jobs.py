@@ -68,7 +68,7 @@ refresh_survey_job = _job(
     _loads(landing_survey_responses, raw_survey_responses, checks=[survey_response_drop]),
     "Validate new survey exports, then upsert the selected survey years (landing sensor, yearly schedule).")
 
-#: The landing folders observed (newest delivery, listing version) and their freshness checks evaluated.
+#: The landing folders observed (number of files, newest delivery) and their freshness checks evaluated.
 observe_job = _job(
     "observe_landing_zone", AssetSelection.assets(*LANDING_ZONE_ASSETS),
     "List every landing folder (no file is opened) and check that each source delivered within its interval.")

@@ -32,8 +32,9 @@ from dagster import (
 from assets.common.resource import WarehouseResource, is_lock_error
 from assets.common.settings import Settings
 from assets.common.warehouse import connect
-from assets.ingest import duo, participation, students, survey
-from assets.ingest.engine import Source, delivery, partitions_of, sha256_of, shown_name
+from assets.ingest import participation, survey
+from assets.ingest.engine import delivery, partitions_of, sha256_of, shown_name
+from assets.ingest.landing_zone import SOURCES
 from orchestration.automation import sensor_status
 from orchestration.jobs import LOAD_JOBS, ingest_job, refresh_hours_job, refresh_survey_job, transform_job
 from assets.ingest.partitions import quarter_partition_key, quarter_partitions, survey_year_partitions
@@ -46,8 +47,6 @@ PARTITIONED = {
     participation.HOURS.name: (refresh_hours_job, quarter_partitions, quarter_partition_key),
     survey.RESPONSES.name: (refresh_survey_job, survey_year_partitions, str),
 }
-SOURCES: list[Source] = [participation.HOURS, survey.RESPONSES, participation.POOL, students.COUNTS, duo.ENROLMENT,
-                         students.REGISTER]
 
 
 def _key(settings: Settings, path: Path) -> str:

@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 from dagster import AssetKey, AssetSelection, DagsterInstance
 
+from assets.common.masking import count_text
 from assets.common.settings import Settings
 from assets.common.warehouse import connect
 from assets.ingest.raw_assets import held_partitions
@@ -159,4 +160,4 @@ def step_counts(result) -> str:
 
 
 def _count(n: int, noun: str) -> str:
-    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+    return f"{count_text(n)} {noun}{'' if n == 1 else 's'}"

@@ -1,7 +1,7 @@
 """Schedules: the weekly refresh of the running quarter, the yearly survey cycle, the daily look at the landing
 zone.
 
-Both run the `refresh_*` jobs (validate new files, load the partition); `build_after_loads` then rebuilds the
+The first two run the `refresh_*` jobs (validate new files, load the partition); `build_after_loads` then rebuilds the
 warehouse. Times are Dutch (Europe/Amsterdam), outside office hours, so analysts' morning reports are fresh.
 """
 

@@ -162,13 +162,14 @@ def dbt_docs(context: AssetExecutionContext, warehouse: WarehouseResource, dbt: 
     with warehouse.connect() as con:  # the site shows the project and the built tables' columns, not the rows
         current = fingerprint(project=files_fingerprint(dbt_project_files()),
                                         columns=built_columns(con))
+    index = str(settings.exports_dir / "docs" / "index.html")  # where readers find it, wherever the folder moved
     if (shown := unchanged.unchanged(export_set, "dbt_docs", current)) is not None:
         context.log.info("dbt project and the built tables' columns unchanged: the published docs stand")
-        return MaterializeResult(metadata={"path": MetadataValue.path(str(settings.exports_dir / "docs" / "index.html")),
+        return MaterializeResult(metadata={"path": MetadataValue.path(index),
                                            "files": MetadataValue.json(shown["files"]), "unchanged": True})
     files = generate_docs(settings, folder, dbt.dbt_executable, Path(dbt.project_dir),
                           Path(dbt.profiles_dir or dbt.project_dir), build_manifest=latest_build_manifest(settings))
-    shown = {"path": str(settings.exports_dir / "docs" / "index.html"), "files": [f.name for f in files]}
+    shown = {"path": index, "files": [f.name for f in files]}
     unchanged.record(export_set, "dbt_docs", current, files, shown)
     return MaterializeResult(metadata={"path": MetadataValue.path(shown["path"]),
                                        "files": MetadataValue.json(shown["files"]), "unchanged": False})

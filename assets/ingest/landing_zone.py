@@ -25,9 +25,9 @@ from assets.common.masking import safe_text
 from assets.ingest import duo, participation, students, survey
 from assets.ingest.engine import Source, delivery
 
-#: The sources whose folders are observed, in the order the UI lists them.
-SOURCES: tuple[Source, ...] = (participation.HOURS, participation.POOL, students.COUNTS, students.REGISTER,
-                               duo.ENROLMENT, survey.RESPONSES)
+#: Every landing source (observed here, listed by the landing sensor), partitioned ones first.
+SOURCES: tuple[Source, ...] = (participation.HOURS, survey.RESPONSES, participation.POOL, students.COUNTS,
+                               duo.ENROLMENT, students.REGISTER)
 BY_NAME = {source.name: source for source in SOURCES}
 
 
