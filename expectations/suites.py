@@ -3,7 +3,9 @@
 `build_suite(spec)` turns a spec into an `ExpectationSuite` a data engineer can read: every expectation carries
 `meta` saying which rule of the landing contract it is (`rule`), what it protects (`protects`) and the source.
 `run_suite` validates the typed table of one landing file (the relation `expectations.validate` builds) with an
-ephemeral GX context on pandas frames, in chunks for large files, and returns what failed.
+ephemeral GX context on pandas frames, in chunks for large files, and returns what failed. The ingestion runs
+it for the files its bulk SQL checks reject, for their quarantine reports; the tests run it on valid and broken
+files to show that the bulk checks (derived from the same spec) pass exactly what the suite passes.
 
 How the spec's kinds become expectations (on the typed frame; `<col>__text` is the cell as delivered):
 
@@ -24,21 +26,17 @@ Problems with the file as a whole (not text, broken quoting, a 100 MB line) are 
 there is a table to validate (`assets.common.landing_files.FileFormatError`).
 
 Chunks are formed by a hash of the natural key, so every duplicate of a key falls into the same chunk and the
-uniqueness expectations stay exact. Small files are validated together (`SuiteBatch`: one GX validation per
-~200,000 rows instead of one per file, the file's number part of the natural key); when a batch fails, each of
-its files is validated on its own so that the report names the file, the rows and the rule. GX's own usage analytics are switched off; nothing reaches the internet.
+uniqueness expectations stay exact. GX's own usage analytics are switched off; nothing reaches the internet.
 Values GX reports never leave this module unmasked: student numbers are masked before they become findings.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import json
 import logging
 import math
 import os
-import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -81,43 +79,20 @@ def parses_column(name: str) -> str:
     return f"_parses__{name}"
 
 
-#: The frame column numbering the files of a batch (`SuiteBatch`): part of the natural key there.
-BATCH_FILE_COLUMN = "_batch_file"
 
 
 # --- building ------------------------------------------------------------------------------------------------
 
 
 def _gx():
-    # GX imports scipy.stats for expectations this project never uses (KL divergence, KS tests): loaded on
-    # first use instead, 0.7 s less for every command that validates a file
-    _import_lazily("scipy.stats")
     import great_expectations as gx
     import great_expectations.expectations as gxe
 
     return gx, gxe
 
 
-def _import_lazily(name: str) -> None:
-    """Put module `name` in `sys.modules` unexecuted; it runs on its first attribute access
-    (`importlib.util.LazyLoader`, the recipe of the `importlib` documentation). Nothing if already imported."""
-    if name in sys.modules:
-        return
-    spec = importlib.util.find_spec(name)
-    loader = importlib.util.LazyLoader(spec.loader)
-    spec.loader = loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    loader.exec_module(module)
-    parent, _, child = name.rpartition(".")
-    if parent:
-        setattr(sys.modules[parent], child, module)
-
-
-def build_suite(spec: SourceSpec, today: dt.date | None = None, derived: tuple[str, ...] = (), batched: bool = False):
-    """The suite of one landing source. `derived` names columns filled from others when empty (not required).
-
-    `batched`: the suite for several files in one frame (`SuiteBatch`): a natural key is unique per file."""
+def build_suite(spec: SourceSpec, today: dt.date | None = None, derived: tuple[str, ...] = ()):
+    """The suite of one landing source. `derived` names columns filled from others when empty (not required)."""
     gx, gxe = _gx()
     today = today or dt.date.today()
 
@@ -165,10 +140,7 @@ def build_suite(spec: SourceSpec, today: dt.date | None = None, derived: tuple[s
             column=rule_column(rule.name), value_set=[True],
             meta=meta(rule.message, f"row rule {rule.name}: {rule.condition}", rule.columns)))
     key_meta = meta(RULE_LABELS["key"], f"natural key ({', '.join(spec.key)}): a row counted once", spec.key)
-    if batched:
-        expectations.append(gxe.ExpectCompoundColumnsToBeUnique(column_list=[BATCH_FILE_COLUMN, *spec.key],
-                                                                meta=key_meta))
-    elif len(spec.key) == 1:
+    if len(spec.key) == 1:
         expectations.append(gxe.ExpectColumnValuesToBeUnique(column=spec.key[0], meta=key_meta))
     else:
         expectations.append(gxe.ExpectCompoundColumnsToBeUnique(column_list=list(spec.key), meta=key_meta))
@@ -240,12 +212,7 @@ class _Runner:
     def __init__(self):
         gx, _ = _gx()
         from great_expectations.data_context.types.base import ProgressBarsConfig
-        from great_expectations.execution_engine import pandas_execution_engine
 
-        # GX fingerprints every pandas batch under 1 GB by hashing all its cells (twice per validation), a
-        # batch marker nothing here reads: a third of the suite's time on a large file. Frames larger than the
-        # threshold are never hashed; a threshold of 0 makes that every frame.
-        pandas_execution_engine.HASH_THRESHOLD = 0
         self.gx = gx
         self.context = gx.get_context(mode="ephemeral")
         self.context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
@@ -381,40 +348,6 @@ def frame_sql(spec: SourceSpec, cells_relation: str) -> str:
                 selects.append(f'({text} IS NULL OR "{col.name}" IS NOT NULL) AS "{parses_column(col.name)}"')
     selects += [f'{row_rule_holds_sql(rule)} AS "{rule_column(rule.name)}"' for rule in spec.row_rules]
     return f"SELECT {', '.join(selects)} FROM {cells_relation}"
-
-
-class SuiteBatch:
-    """Several files of one source validated by the suite in one frame: GX costs about a third of a second per
-    validation whatever the rows, and a month of timesheets is a few thousand rows. The file's number in the
-    batch is part of the natural key, so uniqueness stays per file. Only for files whose bulk SQL checks passed;
-    when the batch fails, the caller validates each file on its own (`run_suite`) to report file, rows and rule.
-    """
-
-    def __init__(self, spec: SourceSpec, today: dt.date | None = None, derived: tuple[str, ...] = (),
-                 max_rows: int = CHUNK_ROWS):
-        self.spec, self.today, self.derived, self.max_rows = spec, today, tuple(derived), max_rows
-        self.frames: list = []
-        self.rows = 0
-
-    def fits(self, rows: int) -> bool:
-        """Whether a file of `rows` rows can join (an empty batch takes any file below max_rows)."""
-        return self.rows + rows <= self.max_rows
-
-    def add(self, con: duckdb.DuckDBPyConnection, cells_relation: str) -> None:
-        frame = _frame(con, frame_sql(self.spec, cells_relation))
-        frame[BATCH_FILE_COLUMN] = len(self.frames)
-        self.frames.append(frame)
-        self.rows += len(frame)
-
-    def validate(self) -> SuiteOutcome:
-        import pandas as pd
-
-        suite = build_suite(self.spec, self.today, self.derived, batched=True)
-        outcome = SuiteOutcome(suite.name, chunks=1)
-        if self.frames:
-            frame = _vectorisable(pd.concat(self.frames, ignore_index=True))
-            _collect(outcome, _runner().run(suite, frame, {"result_format": "BASIC"}))
-        return outcome
 
 
 def _frame(con: duckdb.DuckDBPyConnection, sql: str):

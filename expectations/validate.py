@@ -4,9 +4,10 @@ Each rule of the spec becomes one set-based query (no Python loop over rows), so
 validates in seconds. The result is the typed table (for loading) and every violation with its spreadsheet
 row number, column, rule and offending value (student numbers masked).
 
-The source's great-expectations suite (`expectations.suites`, built from the same spec) then validates the
-same typed table; what it finds beyond the SQL checks is merged into the violations, and its summary goes
-into the quarantine report. A file is accepted only when both agree it is valid.
+The source's great-expectations suite (`expectations.suites`, built from the same spec) can validate the same
+typed table; what it finds beyond the SQL checks is merged into the violations, and its summary goes into the
+quarantine report. The ingestion runs it only for files the SQL checks reject (each row of an accepted file is
+checked once); tests/quality/test_suites.py shows that the SQL checks pass exactly the files the suite passes.
 """
 
 from __future__ import annotations
@@ -125,9 +126,8 @@ def validate(table: LandingTable, spec: SourceSpec, today: dt.date | None = None
 
     `derived` maps a spec column to a SQL expression over typed columns that fills it when empty (e.g. the
     quarter from a reference date). With `suite` (the default) the source's GX suite validates the file too;
-    with `defer_suite` only the bulk SQL checks run now and `result.pending_suite` says what the suite needs
-    (the ingestion validates small files' suites together: `expectations.suites.SuiteBatch`, then
-    `complete_suite`). Until the suite has run, `result.typed` is provisional.
+    with `defer_suite` only the bulk SQL checks run now and `result.pending_suite` keeps what the suite needs
+    for `complete_suite` (the ingestion calls it for a rejected file's report).
     """
     today = today or dt.date.today()
     result = _validate_sql(table, spec, today, derived, max_examples)
@@ -141,7 +141,7 @@ def validate(table: LandingTable, spec: SourceSpec, today: dt.date | None = None
 
 
 def complete_suite(result: ValidationResult, outcome: SuiteOutcome | None = None) -> None:
-    """Run the deferred suite of one file (or take `outcome`, a passed batch's) and merge what it found."""
+    """Run the deferred suite of one file (or take its `outcome`) and merge what it found."""
     pending = result.pending_suite
     if pending is None:
         return

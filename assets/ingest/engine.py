@@ -32,7 +32,6 @@ from assets.common.warehouse import upsert
 from assets.ingest.delivery import Delivery, list_delivery, open_regular, unchanged_since
 from assets.ingest.quarantine import SourceGone, quarantine
 from expectations.specs import STUDENT_NUMBER, SourceSpec
-from expectations.suites import CHUNK_ROWS, SuiteBatch
 from expectations.validate import ValidationResult, Violation, complete_suite, validate
 
 ALL = "*"  # the partition of an unpartitioned source
@@ -150,9 +149,11 @@ def scan(source: Source, settings: Settings, con: duckdb.DuckDBPyConnection, run
          today: dt.date | None = None) -> IngestReport:
     """Validate every new file of the source; accept (cache) or reject (quarantine + alert) it whole.
 
-    Each file is read and checked in bulk SQL in its own in-memory database; the source's GX suite then runs
-    over several small files at once (`SuiteBatch`, up to ~200,000 rows) and over a large file on its own.
-    Files are recorded in the order found, each once its suite has run.
+    Each file is read and checked in bulk SQL in its own in-memory database, once: every rule of the source's
+    spec is one query there. A file the checks reject also gets the source's GX suite (built from the same
+    spec), whose result goes into its quarantine report; an accepted file is not checked again (the test suite
+    shows that the bulk checks accept exactly what the suite passes: tests/quality/test_suites.py). Files are
+    recorded in the order found.
 
     Whatever stops the scan surfaces as `ScanFailed` with its text through `safe_text` (an OSError names the
     file, and a file's name may hold a student number); the files not recorded yet are judged on a later run."""
@@ -187,24 +188,9 @@ def _scan(source: Source, settings: Settings, con: duckdb.DuckDBPyConnection, ru
     _clean_leftovers(settings, source)
     pseudonyms = Pseudonymiser(settings.require_key())
     report = IngestReport(source.name)
-    waiting: list[_FileRead] = []  # read, bulk checks passed, in the batch: suite still to run
-    batch: SuiteBatch | None = None
 
     def record(item: _FileRead, outcome: FileOutcome) -> None:
         _record(source, settings, con, report, item.path, item.mtime, outcome, run_id)
-
-    def flush() -> None:
-        nonlocal batch
-        try:
-            outcome = batch.validate() if batch is not None else None
-        except Exception:  # noqa: BLE001 - each file's own suite then says which file it was
-            outcome = None
-        for item in waiting:
-            # a failed batch: each file's own suite says which file, rows and rule
-            _complete(item, outcome if outcome is not None and outcome.success else None)
-            record(item, _finish(source, settings, item, pseudonyms))
-        waiting.clear()
-        batch = None
 
     found = delivery(source, settings)
     report.waiting = [shown_name(settings, p) for p in found.waiting]
@@ -230,11 +216,10 @@ def _scan(source: Source, settings: Settings, con: duckdb.DuckDBPyConnection, ru
     new = [i for i, (_p, _r, _h, known, _i) in enumerate(files) if not known]  # files to read, in order
     reads: dict[int, Future] = {}
     # Reading and the bulk SQL checks of the next files run in threads (DuckDB works outside the GIL) while this
-    # thread runs the GX suite and writes; besides the current file at most READ_AHEAD wait in memory.
+    # thread pseudonymises and writes; besides the current file at most READ_AHEAD wait in memory.
     with ThreadPoolExecutor(max_workers=READ_AHEAD, thread_name_prefix="landing-read") as pool:
         for i, (path, rel, sha, known, _info) in enumerate(files):
             if known is SAME_CONTENT:
-                flush()
                 earlier = next((f for f in report.files if f.sha256 == sha), None)
                 if earlier is None:  # the earlier copy changed while it was read: both wait
                     report.waiting.append(rel)
@@ -258,28 +243,18 @@ def _scan(source: Source, settings: Settings, con: duckdb.DuckDBPyConnection, ru
             if item.machine is not None:
                 item.con.close()
                 raise ScanFailed(item.machine)
-            pending = item.result.pending_suite if item.result is not None else None
-            if pending is None or not item.result.ok or item.result.rows >= CHUNK_ROWS:
-                flush()  # keep the order: what waits is recorded first
-                _complete(item)  # a rejected file's report has the suite's findings too
-                record(item, _finish(source, settings, item, pseudonyms))
-                continue
-            if batch is not None and not batch.fits(item.result.rows):
-                flush()
-            if batch is None:
-                batch = SuiteBatch(source.spec, pending.today, pending.derived)
-            batch.add(pending.con, pending.cells_relation)
-            waiting.append(item)
-        flush()
+            if item.result is not None and not item.result.ok:
+                _report_suite(item)  # a rejected file's report has the suite's findings too
+            record(item, _finish(source, settings, item, pseudonyms))
     return report
 
 
-def _complete(item: _FileRead, outcome=None) -> None:
-    """Run (or take a batch's) GX suite for one file; a suite that fails to run rejects that file alone."""
+def _report_suite(item: _FileRead) -> None:
+    """Run the GX suite of a rejected file for its report; a suite that fails to run rejects it all the same."""
     if item.result is None or item.failure is not None:
         return
     try:
-        complete_suite(item.result, outcome)
+        complete_suite(item.result)
     except MACHINE_ERRORS:
         raise
     except Exception as exc:  # noqa: BLE001 - whatever the suite trips on, it is this file's rejection

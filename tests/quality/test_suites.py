@@ -1,5 +1,6 @@
 """The great-expectations suites: one per landing source, built from the SourceSpecs, readable (every expectation
-says what it protects), run on every file before it loads, exact in chunks, merged into the findings."""
+says what it protects), exact in chunks, merged into a rejected file's findings; and the bulk SQL checks, which
+the ingestion runs once on every row, pass exactly the files the suites pass."""
 
 from __future__ import annotations
 
@@ -191,13 +192,13 @@ def test_qualtrics_header_rows_do_not_shift_rows(tmp_path):
 HOURS_HEADER = "record_id,student_number,programme_code,location,work_date,hours\n"
 
 
-def test_small_files_are_validated_together_with_keys_unique_per_file(tmp_path, monkeypatch):
-    """Three monthly files, one GX validation: the same record_id in two files is no duplicate (the newest file
-    wins at load), the file's number is part of the key in the batch."""
+def test_accepted_files_are_checked_once_and_a_rejected_file_gets_its_suite(tmp_path, monkeypatch):
+    """Every row is checked once, by the bulk SQL checks: GX runs for the rejected file only, and its report
+    carries the suite's result."""
     import expectations.suites
 
     settings = Settings(data_dir=tmp_path, pseudonym_key=KEY, landing=LandingLimits(settle_seconds=0))
-    for month, ids in (("01", ("h1", "h2")), ("02", ("h1", "h3")), ("03", ("h4",))):
+    for month, ids in (("01", ("h1", "h2")), ("02", ("h1", "h3")), ("03", ("h4", "h4"))):
         _write(settings.landing_dir / f"participation/hours/uren_2023-{month}.csv",
                HOURS_HEADER + "".join(f"{i},612345,34116,Delft,2023-{month}-02,2\n" for i in ids))
     validations = []
@@ -207,27 +208,55 @@ def test_small_files_are_validated_together_with_keys_unique_per_file(tmp_path, 
     with connect(settings.warehouse_path) as con:
         report = scan(participation.HOURS, settings, con, today=TODAY)
     assert [(f.file.rsplit("/", 1)[1], f.status, f.rows) for f in report.files] == [
-        ("uren_2023-01.csv", "accepted", 2), ("uren_2023-02.csv", "accepted", 2), ("uren_2023-03.csv", "accepted", 1)]
-    assert validations == [5]  # one frame of the three files' 5 rows
+        ("uren_2023-01.csv", "accepted", 2), ("uren_2023-02.csv", "accepted", 2), ("uren_2023-03.csv", "rejected", 2)]
+    assert validations and set(validations) == {2}  # the rejected file's two rows (and detail for its failure)
+    [rejected] = [f for f in report.files if f.status == "rejected"]
+    assert rejected.message == "record_id: duplicate natural key inside the file (2 rows; rows 2, 3)"
+    assert rejected.suite[0].startswith("Expectation suite `landing_participation_hours` (great-expectations): "
+                                        "1 of ")
 
 
-def test_a_batch_fails_on_a_duplicate_inside_one_file_only(tmp_path):
-    from expectations.suites import SuiteBatch
+#: One cell of a valid file at a time replaced by these (column → values): empty, unparsable, out of range,
+#: implausible, a broken row rule, a duplicate key; and values that are fine.
+HOURS_ROW = {"record_id": "h1", "student_number": "612345", "programme_code": "34116", "location": "Delft",
+             "work_date": "2023-01-02", "hours": "5", "role": "bar"}
+HOURS_CELLS = {
+    "record_id": ["", "h2", "h9"],
+    "student_number": ["", "12", "612345x", "0612345", "9999999"],
+    "programme_code": ["", "34116", "x"],
+    "location": ["", "Delft"],
+    "work_date": ["", "2023-02-30", "1999-12-31", "2000-01-01", "2026-11-25", "2026-11-26", "31-12-2023", "45000"],
+    "hours": ["", "abc", "7,5", "-24", "24", "24.5", "-30", "0"],
+    "role": ["", "bar"],
+}
+POOL_ROW = {"student_number": "612345", "programme_code": "34116", "location": "Delft",
+            "available_from": "2023-05-01", "available_until": "2023-12-31"}
+POOL_CELLS = {
+    "available_from": ["", "2024-01-01", "2023-12-31", "x"],
+    "available_until": ["", "2023-04-30", "2023-05-01", "2026-12-31"],
+    "student_number": ["700001"],
+}
+VARIANTS = ([(participation.HOURS, HOURS_ROW, c, v) for c, values in HOURS_CELLS.items() for v in values]
+            + [(participation.POOL, POOL_ROW, c, v) for c, values in POOL_CELLS.items() for v in values])
 
+
+@pytest.mark.parametrize("source,row,column,value", VARIANTS,
+                         ids=[f"{s.name}-{c}-{v or 'empty'}" for s, _r, c, v in VARIANTS])
+def test_the_bulk_checks_pass_exactly_what_the_suite_passes(tmp_path, source, row, column, value):
+    """What lets the ingestion check each row once (in SQL): on every variant of a file, the bulk checks
+    derived from the spec and the GX suite built from it agree, file and column."""
+    second = {**row, **{c: v for c, v in (("record_id", "h2"), ("work_date", "2023-01-03"),
+                                          ("student_number", "612346")) if c in row}}
+    rows = [{**row, column: value}, second]
+    header = list(row)
+    path = _write(tmp_path / "f.csv", ";".join(header) + "\n"
+                  + "".join(";".join(r[c] for c in header) + "\n" for r in rows))
     con = duckdb.connect()
-    spec = participation.HOURS.spec
-    batch = SuiteBatch(spec, TODAY)
-    for name, ids in (("a", ("h1", "h2")), ("b", ("h1", "h2"))):  # the same keys in two files: fine
-        table = read_landing_file(_write(tmp_path / f"{name}.csv", HOURS_HEADER + "".join(
-            f"{i},612345,34116,Delft,2023-01-02,2\n" for i in ids)), con, f"t_{name}")
-        result = validate(table, spec, today=TODAY, suite=False)
-        batch.add(con, result.cells_relation)
-    assert batch.rows == 4 and batch.validate().success
-    table = read_landing_file(_write(tmp_path / "c.csv", HOURS_HEADER + "h9,612345,34116,Delft,2023-01-02,2\n"
-                                     "h9,612346,34116,Delft,2023-01-03,1\n"), con, "t_c")
-    batch.add(con, validate(table, spec, today=TODAY, suite=False).cells_relation)
-    [failed] = batch.validate().failed
-    assert failed.expectation == "expect_compound_columns_to_be_unique" and failed.unexpected == 2
+    table = read_landing_file(path, con)
+    sql = validate(table, source.spec, today=TODAY, suite=False)
+    gx = validate(table, source.spec, today=TODAY)
+    assert sql.ok == gx.suite.success, (sql.summary(), gx.suite_lines)
+    assert {c for c, _rule in sql.counts} == {o.column for o in gx.suite.failed}, (sql.summary(), gx.suite_lines)
 
 
 def test_a_wide_frame_in_narrow_slices_gives_the_same_outcome(tmp_path, monkeypatch):
