@@ -20,7 +20,6 @@ seen (the hashed real path → size and mtime), and a file the warehouse has val
 import hashlib
 import json
 import os
-from collections.abc import Iterable
 from pathlib import Path
 
 import duckdb
@@ -37,7 +36,9 @@ from assets.ingest.engine import delivery, partitions_of, sha256_of, shown_name
 from assets.ingest.landing_zone import SOURCES
 from orchestration.automation import sensor_status
 from orchestration.jobs import LOAD_JOBS, ingest_job, refresh_hours_job, refresh_survey_job, transform_job
-from assets.ingest.partitions import quarter_partition_key, quarter_partitions, survey_year_partitions
+from assets.ingest.partitions import (
+    contiguous_ranges, quarter_partition_key, quarter_partitions, survey_year_partitions,
+)
 from orchestration.tags import RANGE_END, RANGE_START, TRIGGER_TAG
 
 LANDING_INTERVAL_S = 60
@@ -53,18 +54,6 @@ def _key(settings: Settings, path: Path) -> str:
     """A file's key in the cursor: its real path below the landing zone, hashed (the shown name is masked, so
     `hours_202401.csv` and `hours_202501.csv` would share one; the hash keeps raw names out of the cursor)."""
     return hashlib.sha256(os.fsencode(path.relative_to(settings.landing_dir))).hexdigest()[:32]
-
-
-def contiguous_ranges(keys: Iterable[str], partitions_def) -> list[tuple[str, str]]:
-    """Partition keys grouped into runs of neighbours, in the order of the partitions definition."""
-    order = {key: i for i, key in enumerate(partitions_def.get_partition_keys())}
-    ranges: list[list[str]] = []
-    for key in sorted(set(keys), key=order.__getitem__):
-        if ranges and order[key] == order[ranges[-1][-1]] + 1:
-            ranges[-1].append(key)
-        else:
-            ranges.append([key])
-    return [(r[0], r[-1]) for r in ranges]
 
 
 def recorded_files(settings: Settings) -> set[tuple[str, str]] | None:

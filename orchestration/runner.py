@@ -1,9 +1,9 @@
 """Runs the jobs in order for `wellbeing materialize`, and turns failures into sentences a user can act on.
 
-Order: ingest (unpartitioned sources, hours scan) → hours for every quarter the landing zone holds (one
-single run over the range) → dbt build and everything downstream of the raw tables that changed since the last
-build (orchestration/build_plan.py; everything the first time, or with `--full`, then also as a full refresh
-of dbt's incremental models). A failed blocking check stops the chain, so nothing downstream of bad input is
+Order: ingest (unpartitioned sources, hours scan) → hours for the quarters that new files hold (one run per
+range of neighbouring quarters) → the same for the survey years → dbt build and everything downstream of the
+raw tables that changed since the last build (orchestration/build_plan.py; everything the first time, or with
+`--full`, then also as a full refresh of dbt's incremental models). A failed blocking check stops the chain, so nothing downstream of bad input is
 rebuilt.
 """
 
@@ -19,7 +19,7 @@ from dagster import AssetKey, AssetSelection, DagsterInstance
 from assets.common.masking import count_text
 from assets.common.settings import Settings
 from assets.common.warehouse import connect
-from assets.ingest.raw_assets import held_partitions
+from assets.ingest.raw_assets import pending_partitions
 from orchestration.build_plan import changed_raw_tables, current_state, last_state, record_build
 from orchestration.dbt import EarlyParse
 from orchestration.failures import describe_failures
@@ -27,7 +27,9 @@ from orchestration.jobs import BUILD_SELECTION
 from orchestration.stale_runs import fail_abandoned_runs, process_tags
 from assets.exports.assets import GROUP as EXPORTS_GROUP, run_in_progress
 from assets.exports.sets import remove_abandoned, remove_unpublished
-from assets.ingest.partitions import quarter_partition_key, quarter_partitions, survey_year_partitions
+from assets.ingest.partitions import (
+    contiguous_ranges, quarter_label, quarter_partition_key, quarter_partitions, survey_year_partitions,
+)
 from orchestration.tags import FULL_REFRESH_TAG, RANGE_END, RANGE_START, TRIGGER_TAG
 
 
@@ -84,22 +86,25 @@ def _load(defs, instance: DagsterInstance, settings: Settings, out: Callable[[st
         return problems
 
     with connect(settings.warehouse_path) as con:
-        quarters = held_partitions(con, "participation_hours")
-        years = held_partitions(con, "survey_responses")
+        quarters = pending_partitions(con, "participation_hours")
+        years = pending_partitions(con, "survey_responses")
     steps = [
-        ("2/4 hours", "load_participation_hours", quarters, quarter_partitions, quarter_partition_key),
-        ("3/4 survey", "load_survey_responses", years, survey_year_partitions, str),
+        ("2/4 hours", "load_participation_hours", quarters, quarter_partitions, quarter_partition_key, quarter_label),
+        ("3/4 survey", "load_survey_responses", years, survey_year_partitions, str, str),
     ]
-    for label, job_name, held, partitions_def, to_key in steps:
-        if not held:
-            out(f"{label}: the landing zone holds none")
+    for label, job_name, pending, partitions_def, to_key, to_label in steps:
+        if not pending:
+            out(f"{label}: nothing new to load")
             continue
-        first = max(to_key(held[0]), partitions_def.get_first_partition_key())
-        last = min(to_key(held[-1]), partitions_def.get_last_partition_key())
-        out(f"{label}: loading {held[0]} … {held[-1]} in one run …")
-        problems, _run_id = _run(defs, job_name, instance, {RANGE_START: first, RANGE_END: last}, out)
-        if problems:
-            return problems
+        # a partition before the first key loads with the first, one after the last with the last
+        first, last = partitions_def.get_first_partition_key(), partitions_def.get_last_partition_key()
+        keys = {min(max(to_key(p), first), last) for p in pending}
+        for start, end in contiguous_ranges(keys, partitions_def):
+            shown = to_label(start) + (f" … {to_label(end)}" if end != start else "")
+            out(f"{label}: loading {shown} …")
+            problems, _run_id = _run(defs, job_name, instance, {RANGE_START: start, RANGE_END: end}, out)
+            if problems:
+                return problems
     return []
 
 

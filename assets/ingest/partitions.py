@@ -7,6 +7,7 @@ here and uses the quarter rule of assets/common/quarters.py.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from dagster import TimeWindowPartitionsDefinition
 
@@ -36,3 +37,15 @@ def quarter_partition_key(label: str) -> str:
     if parse_quarter(label) < parse_quarter(FIRST_QUARTER):
         label = FIRST_QUARTER
     return quarter_start(label).isoformat()
+
+
+def contiguous_ranges(keys: Iterable[str], partitions_def) -> list[tuple[str, str]]:
+    """Partition keys grouped into runs of neighbours, in the order of the partitions definition."""
+    order = {key: i for i, key in enumerate(partitions_def.get_partition_keys())}
+    ranges: list[list[str]] = []
+    for key in sorted(set(keys), key=order.__getitem__):
+        if ranges and order[key] == order[ranges[-1][-1]] + 1:
+            ranges[-1].append(key)
+        else:
+            ranges.append([key])
+    return [(r[0], r[-1]) for r in ranges]

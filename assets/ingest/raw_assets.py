@@ -123,10 +123,21 @@ def _partitioned_raw_assets(source: Source, partitions_def, to_label, descriptio
 
 
 def held_partitions(con, source: str) -> list[str]:
-    """Partitions of every accepted file of a source (what `wellbeing materialize` runs)."""
+    """Partitions of every accepted file of a source."""
     return [r[0] for r in con.execute(
         """SELECT DISTINCT unnest(partitions) AS p FROM ops.landing_files
            WHERE source = ? AND status = 'accepted' ORDER BY p""", [source]).fetchall()]
+
+
+def pending_partitions(con, source: str) -> list[str]:
+    """Partitions that an accepted file holds and that are not loaded from it yet (what `wellbeing materialize`
+    loads: the same rows as `load` would take for every partition)."""
+    return [r[0] for r in con.execute(
+        """SELECT DISTINCT f.p FROM (SELECT file_sha256, unnest(partitions) AS p FROM ops.landing_files
+                                     WHERE source = ? AND status = 'accepted') f
+           ANTI JOIN (SELECT file_sha256, partition FROM ops.loaded_partitions WHERE source = ?) l
+             ON l.file_sha256 = f.file_sha256 AND l.partition = f.p
+           ORDER BY 1""", [source, source]).fetchall()]
 
 
 landing_participation_hours, raw_participation_hours = _partitioned_raw_assets(

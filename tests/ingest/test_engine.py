@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-import os
 import shutil
 from decimal import Decimal
 from pathlib import Path
@@ -18,6 +17,8 @@ from assets.common.settings import ConfigurationError, LandingLimits, Settings
 from assets.common.warehouse import connect
 from assets.ingest import duo, participation, students
 from assets.ingest.engine import load, load_stamp, scan
+from assets.ingest.raw_assets import pending_partitions
+from tests import landing_zones
 
 KEY = "test-key-0123456789abcdef0123456789"  # 32 characters at least (settings.require_key)
 REFERENCE = Path(__file__).resolve().parents[2] / "assets" / "demo" / "data"
@@ -33,12 +34,7 @@ def settings(tmp_path: Path) -> Settings:
 
 
 def write(settings: Settings, rel: str, text: str, mtime: int | None = None, encoding: str = "utf-8") -> Path:
-    path = settings.landing_dir / rel
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(text.encode(encoding))
-    if mtime is not None:
-        os.utime(path, (mtime, mtime))
-    return path
+    return landing_zones.write(settings.landing_dir / rel, text, encoding=encoding, mtime=mtime)
 
 
 def ingest(source, settings, partitions=None):
@@ -147,6 +143,23 @@ def test_partitions_load_only_their_quarters(settings):
     _, loaded = ingest(participation.HOURS, settings, partitions=["2023-Q1", "2023-Q2", "2023-Q4"])
     assert loaded.rows_upserted == 2  # Q2 was loaded before
     assert rows(settings, "SELECT count(*) FROM raw.participation_hours") == [(3,)]
+
+
+def test_pending_partitions_are_those_an_accepted_file_holds_and_no_load_took_yet(settings):
+    """What `wellbeing materialize` loads: HOURS_SEMI holds 2023-Q1, Q2 and Q4; after loading Q2 the other two
+    are pending; a new file with a line of Q2 makes Q2 pending again (its rows are new), and a load of all
+    leaves none."""
+    write(settings, "participation/hours/2023.csv", HOURS_SEMI)
+    ingest(participation.HOURS, settings, partitions=["2023-Q2"])
+    with connect(settings.warehouse_path) as con:
+        assert pending_partitions(con, "participation_hours") == ["2023-Q1", "2023-Q4"]
+    write(settings, "participation/hours/late.csv", HOURS_SEMI.splitlines()[0] + "\nh7;612345;34116;Den Haag;2023-05-02;3;\n")
+    ingest(participation.HOURS, settings, partitions=["2023-Q1"])
+    with connect(settings.warehouse_path) as con:
+        assert pending_partitions(con, "participation_hours") == ["2023-Q2", "2023-Q4"]
+    ingest(participation.HOURS, settings)
+    with connect(settings.warehouse_path) as con:
+        assert pending_partitions(con, "participation_hours") == []
 
 
 def test_bad_file_rejected_whole_quarantined_and_alerted(settings):

@@ -7,11 +7,15 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 
-def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
-    """A landing file with `text`, its folders made."""
+def write(path: Path, text: str, encoding: str = "utf-8", mtime: int | None = None) -> Path:
+    """A landing file with `text` (bytes in `encoding`, line ends as given), its folders made; `mtime`: its
+    modification time (seconds since the epoch)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding=encoding)
+    path.write_bytes(text.encode(encoding))
+    if mtime is not None:
+        os.utime(path, (mtime, mtime))
     return path

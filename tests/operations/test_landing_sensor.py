@@ -21,7 +21,8 @@ from dagster import (
 from assets.common.resource import WarehouseResource
 from assets.common.warehouse import connect
 from orchestration.definitions import defs
-from orchestration.landing_sensor import build_after_loads, contiguous_ranges, landing_files
+from assets.ingest.partitions import contiguous_ranges
+from orchestration.landing_sensor import build_after_loads, landing_files
 from assets.ingest.partitions import quarter_partitions
 from orchestration.schedules import weekly_current_quarter, yearly_survey_cycle
 from orchestration.tags import RANGE_END, RANGE_START, TRIGGER_TAG

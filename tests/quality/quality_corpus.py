@@ -22,6 +22,7 @@ import openpyxl
 from assets.ingest import participation, students, survey
 from assets.ingest.engine import Source
 from expectations.survey_codebook import PART_A_ITEMS
+from tests.landing_zones import write
 
 KEY = "quality-test-key-0123456789abcdef0123456789"  # 32 characters at least (settings.require_key)
 TODAY = dt.date(2026, 11, 25)  # `scan(today=…)`: the date rules see this as today
@@ -190,11 +191,6 @@ def hostile_text_file(path: Path) -> None:
 
 
 # --- a small good landing zone and the command --------------------------------------------------------------
-
-
-def write(path: Path, content: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(content, encoding="utf-8")
 
 
 def build_good_landing(landing: Path) -> None:

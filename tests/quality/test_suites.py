@@ -18,6 +18,7 @@ from assets.ingest.engine import scan
 from expectations.specs import ANSWER, DATE, STUDENT_NUMBER
 from expectations.suites import ExpectationOutcome, SuiteOutcome, build_suite, landing_specs, run_suite
 from expectations.validate import ValidationResult, Violation, merge_suite, validate
+from tests.landing_zones import write
 from quality_corpus import KEY, SURVEY_HEADER, TODAY, survey_file, survey_row
 
 REFERENCE = Path(__file__).resolve().parents[2] / "assets" / "demo" / "data"
@@ -57,12 +58,6 @@ def test_one_suite_per_landing_source_each_expectation_saying_what_it_protects()
                    ) == len(spec.row_rules)
 
 
-def _write(path: Path, content: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(content, encoding="utf-8")
-    return path
-
-
 VALID = [
     (participation.HOURS, "participation/hours/h.csv",
      "record_id;student_number;programme_code;location;work_date;hours;role\n"
@@ -81,7 +76,7 @@ VALID = [
 @pytest.mark.parametrize("source,rel,content", VALID, ids=[v[0].name for v in VALID])
 def test_valid_files_pass_every_expectation(tmp_path, source, rel, content):
     settings = Settings(data_dir=tmp_path, pseudonym_key=KEY, landing=LandingLimits(settle_seconds=0))
-    _write(settings.landing_dir / rel, content)
+    write(settings.landing_dir / rel, content)
     with connect(settings.warehouse_path) as con:
         report = scan(source, settings, con, today=TODAY)
     assert [f.status for f in report.files] == ["accepted"], report.files[0].message
@@ -104,7 +99,7 @@ def test_the_real_duo_files_pass_their_suite(tmp_path, monkeypatch):
 
 
 def test_suite_run_has_no_unevaluated_expectations_on_a_valid_file(tmp_path):
-    path = _write(tmp_path / "h.csv", "record_id,student_number,programme_code,location,work_date,hours\n"
+    path = write(tmp_path / "h.csv", "record_id,student_number,programme_code,location,work_date,hours\n"
                                       "h1,612345,34116,Delft,2023-01-02,5\n")
     con = duckdb.connect()
     result = validate(read_landing_file(path, con), participation.HOURS.spec, today=TODAY)
@@ -115,7 +110,7 @@ def test_suite_run_has_no_unevaluated_expectations_on_a_valid_file(tmp_path):
 def test_chunks_by_key_keep_uniqueness_exact(tmp_path):
     """Duplicates far apart in the file land in the same chunk (chunks by a hash of the key)."""
     lines = [f"h{i},{600000 + i},34116,Delft,2023-01-02,1" for i in range(1, 41)] + ["h7,612345,34116,Delft,2023-01-03,2"]
-    path = _write(tmp_path / "h.csv", "record_id,student_number,programme_code,location,work_date,hours\n"
+    path = write(tmp_path / "h.csv", "record_id,student_number,programme_code,location,work_date,hours\n"
                   + "\n".join(lines) + "\n")
     con = duckdb.connect()
     table = read_landing_file(path, con)
@@ -146,7 +141,7 @@ def test_what_only_the_suite_finds_is_merged_into_the_findings():
 
 
 def test_student_numbers_gx_reports_are_masked(tmp_path):
-    path = _write(tmp_path / "p.csv", "student_number,programme_code,location,available_from\n"
+    path = write(tmp_path / "p.csv", "student_number,programme_code,location,available_from\n"
                                       "612345,34116,Delft,2023-05-01\n612345,34116,Delft,2023-05-01\n")
     con = duckdb.connect()
     result = validate(read_landing_file(path, con), participation.POOL.spec, today=TODAY)
@@ -199,7 +194,7 @@ def test_accepted_files_are_checked_once_and_a_rejected_file_gets_its_suite(tmp_
 
     settings = Settings(data_dir=tmp_path, pseudonym_key=KEY, landing=LandingLimits(settle_seconds=0))
     for month, ids in (("01", ("h1", "h2")), ("02", ("h1", "h3")), ("03", ("h4", "h4"))):
-        _write(settings.landing_dir / f"participation/hours/uren_2023-{month}.csv",
+        write(settings.landing_dir / f"participation/hours/uren_2023-{month}.csv",
                HOURS_HEADER + "".join(f"{i},612345,34116,Delft,2023-{month}-02,2\n" for i in ids))
     validations = []
     real_run = expectations.suites._Runner.run
@@ -249,7 +244,7 @@ def test_the_bulk_checks_pass_exactly_what_the_suite_passes(tmp_path, source, ro
                                           ("student_number", "612346")) if c in row}}
     rows = [{**row, column: value}, second]
     header = list(row)
-    path = _write(tmp_path / "f.csv", ";".join(header) + "\n"
+    path = write(tmp_path / "f.csv", ";".join(header) + "\n"
                   + "".join(";".join(r[c] for c in header) + "\n" for r in rows))
     con = duckdb.connect()
     table = read_landing_file(path, con)
@@ -264,7 +259,7 @@ def test_a_wide_frame_in_narrow_slices_gives_the_same_outcome(tmp_path, monkeypa
     failures with the same rows as one validation of the whole frame."""
     import expectations.suites as suites
 
-    path = _write(tmp_path / "swm_2024.csv", survey_file([survey_row("R1", "612345"),
+    path = write(tmp_path / "swm_2024.csv", survey_file([survey_row("R1", "612345"),
                                                           survey_row("R2", "700001", k10_1="9"),
                                                           survey_row("R1", "700002")]))
     con = duckdb.connect()
