@@ -4,8 +4,10 @@
 
 Reads `marts.wellbeing_indicators` (level `institution`) read-only and prints, per survey year, each indicator's
 value and n next to the national student monitor's figures and the institution's own published SWM figures.
-A quick plausibility check for a new survey year or for generated demo data, not a test: the national monitor
-measures the whole Dutch student population, and its definitions need not match the codebook's bands exactly.
+A quick plausibility check for a new survey year or for generated demo data, not a test. Like for like only:
+each reference names the instrument of our indicator and of the published figure, and a national range is
+judged (inside / outside) only where both are the same instrument with the same cut-off; the others are shown
+as "not compared".
 
 The reference figures are copied here (with their source) on purpose: the product reads no reference file at
 run time. The project's copy of the published figures is `assets/demo/data/published_figures.md`.
@@ -28,34 +30,50 @@ SOURCE = ("RIVM / Trimbos / GGD GHOR national student monitor pages (higher-educ
 
 @dataclass(frozen=True)
 class Reference:
-    """Published figures for one indicator: {year: value}, in the indicator's unit."""
+    """Published figures for one indicator: {year: value}, in the indicator's unit, and the instruments."""
 
     label: str
     national: dict[int, float]
     institution: dict[int, float]
-    note: str = ""
+    #: how our indicator is measured (the codebook) and how the national figure is
+    instrument: str = ""
+    national_instrument: str = ""
+    #: the same instrument and cut-off: only then is the national range judged
+    comparable: bool = True
     #: the published figure is the complement of the indicator (BRS: share ≥ 3 vs brs_low_pct = share < 3)
     complement: bool = False
 
 
-#: indicator -> reference figures (published_figures.md; "~" values are read as the number given).
+#: indicator -> reference figures (published_figures.md; "~" values are read as the number given). The national
+#: monitor's instruments as its indicator descriptions name them (RIVM / Trimbos student monitor).
 REFERENCES: dict[str, Reference] = {
     # "psychological complaints | 51 % | 44 %" (national monitor, 2021 | 2023)
     "k10_high_pct": Reference("psychological complaints", {2021: 51, 2023: 44}, {},
-                              "national: K10-based; compared with the share hoog"),
+                              instrument="K10 (Kessler), band hoog: score >= 30",
+                              national_instrument="MHI-5, psychological complaints", comparable=False),
     # "emotional exhaustion | 68 % | 59 %"
-    "ee_high_pct": Reference("emotional exhaustion", {2021: 68, 2023: 59}, {}),
+    "ee_high_pct": Reference("emotional exhaustion", {2021: 68, 2023: 59}, {},
+                             instrument="student burnout inventory, exhaustion mean >= 3.21",
+                             national_instrument="not named with the published figure", comparable=False),
     # "lonely (any) / strongly lonely | ~79 % / ~25 % | 62 % / 24 %"
-    "lonely_pct": Reference("lonely (any)", {2021: 79, 2023: 62}, {}),
-    "lonely_severe_pct": Reference("strongly lonely", {2021: 25, 2023: 24}, {}),
+    "lonely_pct": Reference("lonely (any)", {2021: 79, 2023: 62}, {},
+                            instrument="De Jong Gierveld 6-item, total >= 2",
+                            national_instrument="De Jong Gierveld 6-item, total >= 2"),
+    "lonely_severe_pct": Reference("strongly lonely", {2021: 25, 2023: 24}, {},
+                                   instrument="De Jong Gierveld 6-item, total >= 5",
+                                   national_instrument="De Jong Gierveld 6-item, total 5-6"),
     # "life rating, mean 0–10 | 6.0 | 6.7"; SWM: "2022: 54 % rate their life 7 or higher"
-    "life_sat_mean": Reference("life rating, mean 0-10", {2021: 6.0, 2023: 6.7}, {}),
-    "life_sat_7plus_pct": Reference("rate their life 7 or higher", {}, {2022: 54}),
+    "life_sat_mean": Reference("life rating, mean 0-10", {2021: 6.0, 2023: 6.7}, {},
+                               instrument="life satisfaction, single item 0-10 ladder",
+                               national_instrument="life satisfaction, Cantril ladder 0-10"),
+    "life_sat_7plus_pct": Reference("rate their life 7 or higher", {}, {2022: 54},
+                                    instrument="life satisfaction 0-10, share >= 7"),
     # "average-to-high resilience (BRS mean ≥ 3) | – | 54 %"
     "brs_low_pct": Reference("resilience: published as average-to-high (BRS >= 3) 54 %, shown as 100 - that",
-                             {2023: 54}, {}, complement=True),
+                             {2023: 54}, {}, instrument="BRS (Smith et al. 2008), mean < 3",
+                             national_instrument="BRS, mean >= 3 (complement)", complement=True),
     # SWM: "2022: ... 30 % considered quitting in the past year"
-    "quit_intention_pct": Reference("considered quitting", {}, {2022: 30}),
+    "quit_intention_pct": Reference("considered quitting", {}, {2022: 30}, instrument="SWM item quit_intention"),
 }
 #: SWM: "Respondents: 2021 1,847; 2022 1,462." (compared with n of response_rate_pct: counted respondents)
 PUBLISHED_RESPONDENTS = {2021: 1847, 2022: 1462}
@@ -75,14 +93,19 @@ def _reference_text(reference: Reference | None, year: int) -> tuple[str, str]:
         return "", ""
     flip = (lambda v: 100 - v) if reference.complement else (lambda v: v)
     parts = []
-    if reference.national:
+    if reference.national and not reference.comparable:
+        parts.append(f"national: {reference.national_instrument}")
+    elif reference.national:
         values = [flip(v) for v in reference.national.values()]
         years = "/".join(str(y) for y in reference.national)
         low, high = min(values), max(values)
         parts.append(f"national {years}: {low:g}" + (f"-{high:g}" if high != low else ""))
     for published_year, value in reference.institution.items():
         parts.append(f"SWM {published_year}: {flip(value):g}")
-    return "; ".join(parts), reference.label + (f" ({reference.note})" if reference.note else "")
+    instruments = f"ours: {reference.instrument}" if reference.instrument else ""
+    if reference.national and reference.comparable:
+        instruments += f"; national: {reference.national_instrument}"
+    return "; ".join(parts), reference.label + (f" ({instruments})" if instruments else "")
 
 
 def wellbeing_sanity_rows(warehouse_path: Path | str) -> list[dict]:
@@ -107,7 +130,9 @@ def wellbeing_sanity_rows(warehouse_path: Path | str) -> list[dict]:
             label = "respondents (compare with n)"
         inside = ""
         reference = REFERENCES.get(indicator)
-        if reference and reference.national and value is not None:
+        if reference and reference.national and not reference.comparable:
+            inside = "not compared"
+        elif reference and reference.national and value is not None:
             flip = (lambda v: 100 - v) if reference.complement else (lambda v: v)
             values = [flip(v) for v in reference.national.values()]
             margin = MARGIN["pct" if indicator.endswith("_pct") else "mean"]

@@ -25,8 +25,11 @@ teacher 4, life_sat 7, study_stress 2; part B only where listed):
 (first generation: r01–r05.) Not counted: r00 (p01's earlier finished response, K10 all 5), r02b (p02's later
 unfinished one), r15 (p15, unfinished only). Survey year 2022: s01 (p01, K10 2), s02 (p04, K10 4).
 
-Participation (net hours > 0 in a quarter of the survey year): p01 2023-Q1, p02 2023-Q2, p03 2023-Q4; p04 only in
-2022; p05 worked 3.00 and had it corrected (−3.00): net 0, not participating.
+Participation (net hours > 0 in one of the four quarters up to the response's quarter: 2022-Q3 … 2023-Q2 for a
+response in May 2023, 2021-Q3 … 2022-Q2 for May 2022): p01 2023-Q1, p02 2023-Q2 (June, after the response but
+in its quarter), p03 2022-Q4 (and 2023-Q4, after the response: not counted); p04 2022-Q1: a participant for its
+2022 response, not for 2023 (five quarters back); p05 worked 3.00 and had it corrected (−3.00): net 0, not
+participating.
 Student counts (own): 2023-Q2 34116 Haarlem 80, 34405 Den Haag 40; 2023-Q3 34116 Haarlem 999; 2022-Q2 34116
 Haarlem 70. Most 2023 responses were submitted in 2023-Q2 (12 of 14): the reference quarter.
 """
@@ -118,7 +121,8 @@ RAW_ROWS = {
         _hours("h1", "p01", date(2023, 3, 10), "4.00"),
         _hours("h2", "p02", date(2023, 6, 1), "2.00"),
         _hours("h3", "p03", date(2023, 11, 15), "3.00"),
-        _hours("h4", "p04", date(2022, 9, 1), "5.00"),
+        _hours("h4", "p04", date(2022, 3, 1), "5.00"),
+        _hours("h7", "p03", date(2022, 11, 15), "2.00"),
         _hours("h5", "p05", date(2023, 2, 1), "3.00"),
         _hours("h6", "p05", date(2023, 2, 20), "-3.00"),
     ],
@@ -347,8 +351,14 @@ def test_sanity_table(warehouse, capsys):
     out = capsys.readouterr().out
     assert "Survey year 2022" in out and "Survey year 2023" in out
     k10 = next(r for r in rows if r["survey_year"] == 2023 and r["indicator"] == "k10_high_pct")
+    # K10 `hoog` and the national monitor's MHI-5 complaints are not the same measure: shown, not judged
     assert (k10["n"], round(k10["value"], 1), k10["published"], k10["national_range"]) == \
-        (13, 53.8, "national 2021/2023: 44-51", "outside")
+        (13, 53.8, "national: MHI-5, psychological complaints", "not compared")
+    assert "K10" in k10["label"]
+    # the same instrument (a 0-10 ladder): every respondent answered 7, against the national 6.0-6.7 ± 0.2
+    life = next(r for r in rows if r["survey_year"] == 2023 and r["indicator"] == "life_sat_mean")
+    assert (life["value"], life["published"], life["national_range"]) == (7.0, "national 2021/2023: 6-6.7", "outside")
+    assert "ladder" in life["label"]
     assert [r["indicator"] for r in rows if r["survey_year"] == 2023][:2] == ["k10_mean", "k10_high_pct"]
     old = next(r for r in rows if r["survey_year"] == 2022 and r["indicator"] == "k10_mean")
     assert old["suppressed"] and old["value"] is None

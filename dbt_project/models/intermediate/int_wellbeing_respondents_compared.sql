@@ -1,5 +1,5 @@
--- Per survey year × indicator × comparison group: respondents who participated (net hours above zero in any
--- quarter of the survey year) and those who did not, with the sums the comparison mart and disclosure control
+-- Per survey year × indicator × comparison group: respondents who participated before answering (net hours
+-- above zero in one of the four quarters up to the response's quarter) and those who did not, with the sums the comparison mart and disclosure control
 -- need. group_name `participants` / `non_participants`; the two add up to the institution's row of
 -- wellbeing_indicators (every counted respondent is in exactly one).
 with indicator_values as (

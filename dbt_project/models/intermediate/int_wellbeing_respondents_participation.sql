@@ -1,21 +1,44 @@
--- Per counted response: did the student participate (net hours above zero in any calendar quarter of the survey
--- year; int_hours_netted_to_student_quarters, the participation marts' netting), joined on pseudo_id.
+-- Per counted response: did the student participate before answering? Net hours above zero in any of the four
+-- calendar quarters up to and including the quarter of the response (`submitted_at`; that quarter counts
+-- whole), with the participation marts' netting (int_hours_netted_to_student_quarters). Participation after
+-- the response cannot have shaped the answers, so it does not make a participant.
 with counted as (
 
-    select * from {{ ref('int_survey_responses_counted') }}
+    select
+        survey_year,
+        response_id,
+        pseudo_id,
+        {{ quarter_index(quarter_of('submitted_at')) }} as response_quarter_index
+
+    from {{ ref('int_survey_responses_counted') }}
 
 ),
 
-participation_per_year as (
+student_quarters as (
 
     select
         pseudo_id,
-        {{ quarter_year('quarter') }} as year,
-        sum(case when net_hours > 0 then 1 else 0 end) as n_quarters_participated,
-        sum(net_hours) as net_hours
+        {{ quarter_index('quarter') }} as quarter_index,
+        net_hours
 
     from {{ ref('int_hours_netted_to_student_quarters') }}
-    group by pseudo_id, {{ quarter_year('quarter') }}
+
+),
+
+participation_before_response as (
+
+    select
+        counted.survey_year,
+        counted.response_id,
+        sum(case when student_quarters.net_hours > 0 then 1 else 0 end) as n_quarters_participated,
+        sum(student_quarters.net_hours) as net_hours
+
+    from counted
+    inner join student_quarters
+        on counted.pseudo_id = student_quarters.pseudo_id
+        and student_quarters.quarter_index between counted.response_quarter_index - 3
+            and counted.response_quarter_index
+    group by counted.survey_year, counted.response_id
 
 )
 
@@ -23,11 +46,11 @@ select
     counted.survey_year,
     counted.response_id,
     counted.pseudo_id,
-    coalesce(participation_per_year.n_quarters_participated, 0) > 0 as has_participated,
-    coalesce(participation_per_year.n_quarters_participated, 0) as n_quarters_participated,
-    coalesce(participation_per_year.net_hours, 0) as net_hours_in_survey_year
+    coalesce(participation_before_response.n_quarters_participated, 0) > 0 as has_participated,
+    coalesce(participation_before_response.n_quarters_participated, 0) as n_quarters_participated,
+    coalesce(participation_before_response.net_hours, 0) as net_hours_before_response
 
 from counted
-left join participation_per_year
-    on counted.pseudo_id = participation_per_year.pseudo_id
-    and counted.survey_year = participation_per_year.year
+left join participation_before_response
+    on counted.survey_year = participation_before_response.survey_year
+    and counted.response_id = participation_before_response.response_id
