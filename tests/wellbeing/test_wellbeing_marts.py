@@ -341,6 +341,18 @@ def test_by_participation_suppressed_when_a_group_is_small(warehouse):
     assert query(warehouse, "SELECT count(*) AS n FROM marts.wellbeing_by_participation")[0]["n"] == 2 * 20
 
 
+def test_changes_are_published_only_where_both_years_are(warehouse):
+    """2022 has two respondents, all withheld: the 2023 institution row's change is withheld for last year's
+    sake, with both counts published; no survey year before 2022, so no row for it."""
+    (row,) = query(warehouse, """SELECT * FROM marts.wellbeing_changes WHERE survey_year = 2023 AND level = 'institution'
+                                 AND indicator = 'k10_mean'""")
+    assert (row["previous_survey_year"], row["n_respondents"], row["previous_n_respondents"]) == (2022, 13, 2)
+    assert (row["suppressed"], row["suppression_reason"], row["change"], row["value"]) == (True, "previous_year", None, None)
+    assert indicator(warehouse, "institution", "all", "k10_mean")["value"] == pytest.approx(sum(K10_2023) / 13)
+    years = query(warehouse, "SELECT DISTINCT survey_year FROM marts.wellbeing_changes")
+    assert [r["survey_year"] for r in years] == [2023]
+
+
 # --- the sanity table (orchestration/sanity.py) ----------------------------------------------------------
 
 
