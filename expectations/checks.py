@@ -66,7 +66,10 @@ MART_RULES: dict[str, MartRules] = {
         (Rates(("value_participants", "value_non_participants"), where=PCT_INDICATOR),
          Rates(("difference", "ci_low", "ci_high"), where=PCT_INDICATOR, low=-100, high=100)), "wellbeing"),
     # differences of published values, published only where both are (its dbt tests): no cell of its own to audit
-    "wellbeing_changes": MartRules((Rates(("change",), where=PCT_INDICATOR, low=-100, high=100),)),
+    "wellbeing_changes": MartRules((Rates(("change", "ci_low", "ci_high"), where=PCT_INDICATOR, low=-100,
+                                          high=100),)),
+    # shares of counts published elsewhere (its description): no cell of its own to audit
+    "wellbeing_representativeness": MartRules((Rates(("respondent_share_pct", "student_share_pct")),)),
 }
 #: the dbt model of each family's cells, which the disclosure audit takes the protection requirements from
 DISCLOSURE_CELLS_MODELS = {"participation": "int_participation_cells_unpivoted",

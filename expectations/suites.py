@@ -132,8 +132,10 @@ def build_suite(spec: SourceSpec, today: dt.date | None = None, derived: tuple[s
                 meta=meta(range_label(col), protects, (col.name,))))
         if col.kind in (DATE, TIMESTAMP):
             expectations.append(gxe.ExpectColumnValuesToBeBetween(
-                # both bounds as timestamps: GX compares the frame's datetime64 cells with them
-                column=col.name, min_value=f"{EARLIEST_DATE}T00:00:00", max_value=f"{today.isoformat()}T23:59:59",
+                # both bounds as timestamps: GX compares the frame's datetime64 cells with them; the whole of
+                # today, to the microsecond, as the bulk check's "on or before today" (it compares dates)
+                column=col.name, min_value=f"{EARLIEST_DATE}T00:00:00",
+                max_value=f"{today.isoformat()}T23:59:59.999999",
                 meta=meta(date_range_label(col, today), protects, (col.name,))))
     for rule in spec.row_rules:
         expectations.append(gxe.ExpectColumnValuesToBeInSet(

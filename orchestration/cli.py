@@ -96,7 +96,8 @@ def _rekey(accept_missing: bool, adopt: bool = False) -> int:
 
 
 def materialize(settings: Settings | None = None, out=print, full: bool = False) -> int:
-    """Every asset for every partition the landing zone holds, checks included. 0 only when all is well."""
+    """Validate and load what the landing zone newly holds, then build what depends on it, checks included
+    (orchestration/runner.py). 0 only when all is well."""
     import duckdb
 
     from assets.common.key_guard import guard_key

@@ -79,7 +79,8 @@ def _run_everything(defs, instance: DagsterInstance, settings: Settings, out: Ca
 
 
 def _load(defs, instance: DagsterInstance, settings: Settings, out: Callable[[str], None]) -> list[str]:
-    """Steps 1–3: validate new landing files and load the sources (hours and survey over the partitions held)."""
+    """Steps 1–3: validate new landing files and load the sources (hours and survey: the partitions that new
+    files hold, `pending_partitions`)."""
     out("1/4 ingest: validating new landing files, loading the unpartitioned sources …")
     problems, _run_id = _run(defs, "ingest_landing", instance, {}, out)
     if problems:

@@ -38,8 +38,8 @@ class Reference:
     #: how our indicator is measured (the codebook) and how the national figure is
     instrument: str = ""
     national_instrument: str = ""
-    #: the same instrument and cut-off: only then is the national range judged
-    comparable: bool = True
+    #: the same instrument and cut-off: only then is the national range judged (said, never assumed)
+    comparable: bool = False
     #: the published figure is the complement of the indicator (BRS: share ≥ 3 vs brs_low_pct = share < 3)
     complement: bool = False
 
@@ -50,28 +50,28 @@ REFERENCES: dict[str, Reference] = {
     # "psychological complaints | 51 % | 44 %" (national monitor, 2021 | 2023)
     "k10_high_pct": Reference("psychological complaints", {2021: 51, 2023: 44}, {},
                               instrument="K10 (Kessler), band hoog: score >= 30",
-                              national_instrument="MHI-5, psychological complaints", comparable=False),
+                              national_instrument="MHI-5, psychological complaints"),
     # "emotional exhaustion | 68 % | 59 %"
     "ee_high_pct": Reference("emotional exhaustion", {2021: 68, 2023: 59}, {},
                              instrument="student burnout inventory, exhaustion mean >= 3.21",
-                             national_instrument="not named with the published figure", comparable=False),
+                             national_instrument="not named with the published figure"),
     # "lonely (any) / strongly lonely | ~79 % / ~25 % | 62 % / 24 %"
     "lonely_pct": Reference("lonely (any)", {2021: 79, 2023: 62}, {},
                             instrument="De Jong Gierveld 6-item, total >= 2",
-                            national_instrument="De Jong Gierveld 6-item, total >= 2"),
+                            national_instrument="De Jong Gierveld 6-item, total >= 2", comparable=True),
     "lonely_severe_pct": Reference("strongly lonely", {2021: 25, 2023: 24}, {},
                                    instrument="De Jong Gierveld 6-item, total >= 5",
-                                   national_instrument="De Jong Gierveld 6-item, total 5-6"),
+                                   national_instrument="De Jong Gierveld 6-item, total 5-6", comparable=True),
     # "life rating, mean 0–10 | 6.0 | 6.7"; SWM: "2022: 54 % rate their life 7 or higher"
     "life_sat_mean": Reference("life rating, mean 0-10", {2021: 6.0, 2023: 6.7}, {},
                                instrument="life satisfaction, single item 0-10 ladder",
-                               national_instrument="life satisfaction, Cantril ladder 0-10"),
+                               national_instrument="life satisfaction, Cantril ladder 0-10", comparable=True),
     "life_sat_7plus_pct": Reference("rate their life 7 or higher", {}, {2022: 54},
                                     instrument="life satisfaction 0-10, share >= 7"),
     # "average-to-high resilience (BRS mean ≥ 3) | – | 54 %"
     "brs_low_pct": Reference("resilience: published as average-to-high (BRS >= 3) 54 %, shown as 100 - that",
                              {2023: 54}, {}, instrument="BRS (Smith et al. 2008), mean < 3",
-                             national_instrument="BRS, mean >= 3 (complement)", complement=True),
+                             national_instrument="BRS, mean >= 3 (complement)", comparable=True, complement=True),
     # SWM: "2022: ... 30 % considered quitting in the past year"
     "quit_intention_pct": Reference("considered quitting", {}, {2022: 30}, instrument="SWM item quit_intention"),
 }

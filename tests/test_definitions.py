@@ -21,6 +21,7 @@ ASSETS = {
     "marts/participation_institution", "marts/participation_by_location", "marts/participation_by_domain",
     "marts/participation_by_programme", "marts/dim_quarter", "marts/dim_location", "marts/dim_domain",
     "marts/dim_programme", "marts/wellbeing_indicators", "marts/wellbeing_by_participation", "marts/wellbeing_changes",
+    "marts/wellbeing_representativeness",
     "restricted/student_feedback",
     "exports/bi_tables", "exports/bi_duckdb", "exports/restricted", "exports/dbt_docs",
     "exports/participation_charts", "exports/wellbeing_charts", "exports/serving_postgres", "exports/published",

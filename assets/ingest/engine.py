@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import os
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -33,6 +34,8 @@ from assets.ingest.delivery import Delivery, list_delivery, open_regular, unchan
 from assets.ingest.quarantine import SourceGone, quarantine
 from expectations.specs import STUDENT_NUMBER, SourceSpec
 from expectations.validate import ValidationResult, Violation, complete_suite, validate
+
+log = logging.getLogger(__name__)
 
 ALL = "*"  # the partition of an unpartitioned source
 #: The machine's problems, not the file's: they fail the run (the file is judged on a later run), never reject it.
@@ -250,15 +253,17 @@ def _scan(source: Source, settings: Settings, con: duckdb.DuckDBPyConnection, ru
 
 
 def _report_suite(item: _FileRead) -> None:
-    """Run the GX suite of a rejected file for its report; a suite that fails to run rejects it all the same."""
+    """Run the GX suite of a rejected file for its report. The bulk checks' verdict and findings stand either
+    way: a suite that fails to run only leaves its section out of the report (and says why in the log)."""
     if item.result is None or item.failure is not None:
         return
     try:
         complete_suite(item.result)
     except MACHINE_ERRORS:
         raise
-    except Exception as exc:  # noqa: BLE001 - whatever the suite trips on, it is this file's rejection
-        item.failure = _failure(item.rel, item.sha, exc)
+    except Exception as exc:  # noqa: BLE001 - the report's extra section, not the verdict
+        item.result.pending_suite = None
+        log.warning("%s: the GX suite could not run for the report (%s)", safe_text(item.rel), exc.__class__.__name__)
 
 
 def _refuse(source: Source, settings: Settings, con: duckdb.DuckDBPyConnection, report: IngestReport, path: Path,
@@ -415,7 +420,7 @@ def partitions_of(source: Source, settings: Settings, path: Path) -> list[str] |
     landing sensor); None when the file is not valid (the scan will reject and report it)."""
     con = duckdb.connect()
     try:
-        typed, result = _typed(source, settings, path, con)
+        typed, result = _typed(source, settings, path, con, defer_suite=True)  # the bulk checks decide
         if not result.ok:
             return None
         part = source.partition_sql or f"'{ALL}'"

@@ -353,6 +353,24 @@ def test_changes_are_published_only_where_both_years_are(warehouse):
     assert [r["survey_year"] for r in years] == [2023]
 
 
+def test_representativeness_against_the_reference_quarters_counts(warehouse):
+    """2023: 14 counted respondents, 120 students in 2023-Q2 (Haarlem 80, Den Haag 40). Haarlem 8 respondents:
+    8/14 of the respondents, 80/120 of the students, ratio (8/14)/(2/3) = 6/7; Den Haag 4: (4/14)/(1/3) = 6/7;
+    Delft 2 respondents and no student count: no student share, no ratio."""
+    rows = {r["group_name"]: r for r in query(
+        warehouse, "SELECT * FROM marts.wellbeing_representativeness WHERE survey_year = 2023 AND level IN "
+                   "('institution', 'location')")}
+    assert set(rows) == {"all", "Haarlem", "Den Haag", "Delft"}
+    assert (rows["all"]["n_respondents"], rows["all"]["n_students"], rows["all"]["reference_quarter"]) == \
+        (14, 120, "2023-Q2")
+    haarlem, den_haag, delft = rows["Haarlem"], rows["Den Haag"], rows["Delft"]
+    assert (haarlem["respondent_share_pct"], haarlem["student_share_pct"], haarlem["representation_ratio"]) == \
+        (pytest.approx(800 / 14), pytest.approx(200 / 3), pytest.approx(6 / 7))
+    assert (den_haag["respondent_share_pct"], den_haag["representation_ratio"]) == \
+        (pytest.approx(400 / 14), pytest.approx(6 / 7))
+    assert (delft["n_respondents"], delft["n_students_incomplete"], delft["student_share_pct"]) == (2, True, None)
+
+
 # --- the sanity table (orchestration/sanity.py) ----------------------------------------------------------
 
 

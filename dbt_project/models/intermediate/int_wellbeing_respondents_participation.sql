@@ -1,7 +1,8 @@
 -- Per counted response: did the student participate before answering? Net hours above zero in any of the four
 -- calendar quarters up to and including the quarter of the response (`submitted_at`; that quarter counts
--- whole), with the participation marts' netting (int_hours_netted_to_student_quarters). Participation after
--- the response cannot have shaped the answers, so it does not make a participant.
+-- whole), with the participation marts' netting (int_hours_netted_to_student_quarters). Participation in later
+-- quarters cannot have shaped the answers, so it does not make a participant. A quarter before the first hours
+-- delivery counts as no hours (the window of the first survey year reaches back before it).
 with counted as (
 
     select

@@ -1,5 +1,6 @@
--- Per survey year × indicator: respondents who participated (net hours above zero in any quarter of the survey
--- year) against those who did not (warehouse contract, "Wellbeing marts"). response_rate_pct is not compared
+-- Per survey year × indicator: respondents who participated before answering (net hours above zero in one of
+-- the four quarters up to the response's quarter: int_wellbeing_respondents_participation) against those who did
+-- not (warehouse contract, "Wellbeing marts"); an association, not an effect. response_rate_pct is not compared
 -- (it has no respondent values).
 --  * n_*: respondents of the group with a score or answer for the indicator; value_*: mean, or 100 × share
 --  * difference = value_participants − value_non_participants (percentage points for percentages)
