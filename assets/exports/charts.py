@@ -224,16 +224,35 @@ def indicator_title(indicator: str) -> str:
     return INDICATOR_TITLES.get(indicator, indicator.replace("_", " "))
 
 
-def wellbeing_trend(frame: pd.DataFrame, indicator: str, min_cell: int) -> Figure:
-    """One indicator over the survey years: the institution and each location, with 95 % CI error bars.
+#: The target groups of marts.wellbeing_indicators (level `group`) as a reader names them, in this order.
+TARGET_GROUPS = {"first_year": "eerstejaars", "international": "internationale studenten",
+                 "first_generation": "eerste generatie", "gender:vrouw": "vrouw", "gender:man": "man",
+                 "gender:anders": "anders", "gender:zeg ik liever niet": "geslacht niet genoemd"}
+#: What a trend chart sets beside the institution: (legend title, subtitle) per level.
+TREND_LEVELS = {"location": ("Locatie", "instellingsbreed en per locatie, met 95 %-betrouwbaarheidsinterval"),
+                "group": ("Doelgroep", "instellingsbreed en per doelgroep, met 95 %-betrouwbaarheidsinterval")}
 
-    `frame` has rows of `marts.wellbeing_indicators` for this indicator at levels `institution` and `location`.
+
+def _trend_groups(frame: pd.DataFrame, level: str) -> list[tuple[str, str]]:
+    """(group_name, label) of the level's groups: locations alphabetically, target groups in TARGET_GROUPS order."""
+    names = [str(n) for n in frame.loc[frame["level"] == level, "group_name"].unique()]
+    if level != "group":
+        return [(name, name) for name in sorted(names)]
+    order = list(TARGET_GROUPS)
+    return [(name, TARGET_GROUPS.get(name, name))
+            for name in sorted(names, key=lambda n: (order.index(n) if n in order else len(order), n))]
+
+
+def wellbeing_trend(frame: pd.DataFrame, indicator: str, min_cell: int, level: str = "location") -> Figure:
+    """One indicator over the survey years: the institution and each location (`level` "location") or each
+    target group ("group"), with 95 % CI error bars.
+
+    `frame` has rows of `marts.wellbeing_indicators` for this indicator at level `institution` and `level`.
     """
-    frame = frame[(frame["indicator"] == indicator) & frame["level"].isin(["institution", "location"])]
+    frame = frame[(frame["indicator"] == indicator) & frame["level"].isin(["institution", level])]
     years = sorted(int(y) for y in frame["survey_year"].unique())
     position = {year: i for i, year in enumerate(years)}
-    series = [("institution", None, INSTITUTION)] + [
-        ("location", name, str(name)) for name in sorted(frame.loc[frame["level"] == "location", "group_name"].unique())]
+    series = [("institution", None, INSTITUTION)] + [(level, name, label) for name, label in _trend_groups(frame, level)]
     figure = new_figure(max(10.0, 1.2 * len(years) + 6), 5.4)
     ax = figure.subplots()
     colours = iter(["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
@@ -241,8 +260,8 @@ def wellbeing_trend(frame: pd.DataFrame, indicator: str, min_cell: int) -> Figur
     below = transforms.blended_transform_factory(ax.transData, ax.transAxes)
     spread = 0.5 / max(len(series), 1)
     any_suppressed = False
-    for k, (level, group, label) in enumerate(series):
-        rows = frame[frame["level"] == level]
+    for k, (series_level, group, label) in enumerate(series):
+        rows = frame[frame["level"] == series_level]
         if group is not None:
             rows = rows[rows["group_name"] == group]
         rows = rows.sort_values("survey_year")
@@ -279,10 +298,11 @@ def wellbeing_trend(frame: pd.DataFrame, indicator: str, min_cell: int) -> Figur
     if any_suppressed:
         handles.append(_suppressed_legend(min_cell, "respondenten", wrap=True))
         labels.append(handles[-1].get_label())
-    ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, title="Locatie",
+    legend_title, subtitle = TREND_LEVELS[level]
+    ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, title=legend_title,
               title_fontsize=8)
     figure.suptitle(indicator_title(indicator), fontsize=13)
-    ax.set_title("instellingsbreed en per locatie, met 95 %-betrouwbaarheidsinterval", fontsize=9)
+    ax.set_title(subtitle, fontsize=9)
     return figure
 
 
@@ -323,14 +343,22 @@ def participation_charts(con: duckdb.DuckDBPyConnection, min_cell: int, today: d
 
 
 def wellbeing_charts(con: duckdb.DuckDBPyConnection, min_cell: int, log=print) -> dict[str, Figure]:
-    """`wellbeing_<indicator>` for every indicator of marts.wellbeing_indicators (none while it is missing)."""
+    """For every indicator of marts.wellbeing_indicators (none while it is missing): `wellbeing_<indicator>`,
+    the institution and its locations, and `wellbeing_groups_<indicator>`, the institution and its target
+    groups (response_rate_pct has no target groups: no such chart)."""
     if not _has_table(con, "marts", "wellbeing_indicators"):
         log("wellbeing charts skipped: marts.wellbeing_indicators does not exist yet (no survey marts built)")
         return {}
     frame = con.sql("""SELECT survey_year, level, CAST(group_name AS VARCHAR) AS group_name, indicator,
                               n_respondents, value, ci_low, ci_high, suppressed
-                       FROM marts.wellbeing_indicators WHERE level IN ('institution', 'location')""").df()
+                       FROM marts.wellbeing_indicators WHERE level IN ('institution', 'location', 'group')""").df()
     if frame.empty:
-        log("wellbeing charts skipped: marts.wellbeing_indicators has no institution or location rows")
-    return {f"wellbeing_{indicator}": wellbeing_trend(frame, indicator, min_cell)
-            for indicator in sorted(frame["indicator"].unique())}
+        log("wellbeing charts skipped: marts.wellbeing_indicators has no institution, location or group rows")
+    figures = {}
+    for indicator in sorted(frame["indicator"].unique()):
+        figures[f"wellbeing_{indicator}"] = wellbeing_trend(frame, indicator, min_cell)
+        of_groups = frame[(frame["indicator"] == indicator) & (frame["level"] == "group")]
+        # a group row with neither a value nor a suppression has nothing to draw (a response rate: no count)
+        if (of_groups["value"].notna() | of_groups["suppressed"].fillna(False).astype(bool)).any():
+            figures[f"wellbeing_groups_{indicator}"] = wellbeing_trend(frame, indicator, min_cell, level="group")
+    return figures

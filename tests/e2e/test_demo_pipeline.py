@@ -141,7 +141,7 @@ def test_demo_charts_are_kept_as_artefacts(demo):
     charts = sorted((demo / "exports" / "charts").glob("*.png"))
     names = {p.stem for p in charts}
     assert {"participation_by_location", "participation_by_domain", "participation_trend"} <= names
-    assert {"wellbeing_k10_high_pct", "wellbeing_life_sat_mean"} <= names
+    assert {"wellbeing_k10_high_pct", "wellbeing_life_sat_mean", "wellbeing_groups_k10_high_pct"} <= names
     target = Path(__file__).resolve().parents[1] / "artifacts" / "demo_charts"
     target.mkdir(parents=True, exist_ok=True)
     for chart in charts:

@@ -113,7 +113,11 @@ def _wellbeing_frame() -> pd.DataFrame:
                      None if suppressed else 35.0, None if suppressed else 24.0, None if suppressed else 46.0,
                      suppressed))
         rows.append((year, "domain", "GSW", "k10_high_pct", 200, 99.0, 90.0, 100.0, False))  # not charted
+        rows.append((year, "group", "international", "k10_high_pct", 40, 41.0, 26.0, 56.0, False))
+        rows.append((year, "group", "first_year", "k10_high_pct", 300, 33.0, 28.0, 38.0, False))
+        rows.append((year, "group", "gender:anders", "k10_high_pct", 5, None, None, None, True))
         rows.append((year, "institution", "all", "brs_mean", 900, 3.4, 3.3, 3.5, False))
+        rows.append((year, "group", "first_year", "response_rate_pct", 300, None, None, None, False))
     return pd.DataFrame(rows, columns=["survey_year", "level", "group_name", "indicator", "n_respondents", "value",
                                        "ci_low", "ci_high", "suppressed"])
 
@@ -138,6 +142,21 @@ def test_wellbeing_trend_by_location_with_confidence_intervals(artifacts):
     assert (first[0][1], first[1][1]) == (23.0, 33.0)
     assert _marker_texts(ax) == ["< 10"]
     assert "onderdrukt" in ax.get_legend().get_texts()[-1].get_text()
+
+
+def test_wellbeing_trend_per_target_group(artifacts):
+    """The same chart with the target groups beside the institution, named as a reader names them, in the
+    order of TARGET_GROUPS; a suppressed group is marked, never drawn as zero."""
+    figure = charts.wellbeing_trend(_wellbeing_frame(), "k10_high_pct", 10, level="group")
+    figure.savefig(artifacts / "wellbeing_groups_k10_high_pct_unit.png", dpi=100)
+    [ax] = figure.axes
+    assert ax.get_title() == "instellingsbreed en per doelgroep, met 95 %-betrouwbaarheidsinterval"
+    assert ax.get_legend().get_title().get_text() == "Doelgroep"
+    series = [c for c in ax.containers if isinstance(c, ErrorbarContainer)]
+    assert [c.get_label() for c in series] == ["Instelling", "eerstejaars", "internationale studenten", "anders"]
+    assert list(series[2].lines[0].get_ydata()) == [41.0, 41.0, 41.0]
+    assert all(math.isnan(v) for v in series[3].lines[0].get_ydata())
+    assert _marker_texts(ax) == ["< 10"] * 3
 
 
 def test_mean_indicator_has_a_score_axis():
@@ -181,7 +200,9 @@ def test_wellbeing_charts_per_indicator():
     con.execute("CREATE SCHEMA marts")
     con.execute("CREATE TABLE marts.wellbeing_indicators AS SELECT * FROM frame")
     figures = charts.wellbeing_charts(con, 10, log=pytest.fail)
-    assert sorted(figures) == ["wellbeing_brs_mean", "wellbeing_k10_high_pct"]
+    # target groups only where a group has something to draw (response_rate_pct's groups have no count)
+    assert sorted(figures) == ["wellbeing_brs_mean", "wellbeing_groups_k10_high_pct", "wellbeing_k10_high_pct",
+                               "wellbeing_response_rate_pct"]
 
 
 def test_markdown_preview_is_the_chart_shrunk_to_an_inline_png():
