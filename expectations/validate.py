@@ -140,15 +140,14 @@ def validate(table: LandingTable, spec: SourceSpec, today: dt.date | None = None
     return result
 
 
-def complete_suite(result: ValidationResult, outcome: SuiteOutcome | None = None) -> None:
-    """Run the deferred suite of one file (or take its `outcome`) and merge what it found."""
+def complete_suite(result: ValidationResult) -> None:
+    """Run the deferred suite of one file and merge what it found."""
     pending = result.pending_suite
     if pending is None:
         return
-    if outcome is None:
-        outcome = run_suite(pending.con, pending.spec, text_relation=pending.text_relation,
-                            cells_relation=pending.cells_relation, present=pending.present, today=pending.today,
-                            derived=pending.derived)
+    outcome = run_suite(pending.con, pending.spec, text_relation=pending.text_relation,
+                        cells_relation=pending.cells_relation, present=pending.present, today=pending.today,
+                        derived=pending.derived)
     merge_suite(result, outcome, pending.max_examples)
     result.pending_suite = None
     result.typed = result.typed_relation if result.ok else None

@@ -3,8 +3,8 @@
 Order: ingest (unpartitioned sources, hours scan) → hours for the quarters that new files hold (one run per
 range of neighbouring quarters) → the same for the survey years → dbt build and everything downstream of the
 raw tables that changed since the last build (orchestration/build_plan.py; everything the first time, or with
-`--full`, then also as a full refresh of dbt's incremental models). A failed blocking check stops the chain, so nothing downstream of bad input is
-rebuilt.
+`--full`, then also as a full refresh of dbt's incremental models). A failed blocking check stops the chain, so
+nothing downstream of bad input is rebuilt.
 """
 
 from __future__ import annotations

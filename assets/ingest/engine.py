@@ -462,15 +462,10 @@ def load(source: Source, settings: Settings, con: duckdb.DuckDBPyConnection, par
     Every file's rows to load go into one upsert, in one transaction (newest file winning per key, as if the
     files were loaded one after another, oldest first): one pass over raw.<table> however many files arrive."""
     report = IngestReport(source.name)
-    accepted = con.execute(
-        """SELECT file, file_sha256, partitions FROM ops.landing_files
-           WHERE source = ? AND status = 'accepted' ORDER BY file_mtime, file""", [source.name]).fetchall()
-    loaded = {(sha, p) for sha, p in con.execute(
-        "SELECT file_sha256, partition FROM ops.loaded_partitions WHERE source = ?", [source.name]).fetchall()}
     wanted = None if partitions is None else set(partitions)
     todo: list[tuple[str, str, list[str]]] = []
-    for rel, sha, parts in accepted:
-        these = [p for p in (parts or []) if (wanted is None or p in wanted or p == ALL) and (sha, p) not in loaded]
+    for rel, sha, parts in unloaded(con, source.name):
+        these = [p for p in parts if wanted is None or p in wanted or p == ALL]
         if these:
             todo.append((rel, sha, these))
     if not todo:
@@ -501,6 +496,18 @@ def load(source: Source, settings: Settings, con: duckdb.DuckDBPyConnection, par
     for _rel, _sha, parts in todo:
         report.partitions_loaded.extend(p for p in parts if p not in report.partitions_loaded)
     return report
+
+
+def unloaded(con: duckdb.DuckDBPyConnection, source: str) -> list[tuple[str, str, list[str]]]:
+    """(file, SHA-256, partitions) of every accepted file of a source, oldest first, with the partitions not
+    loaded from it yet (`ops.loaded_partitions`); files with none left out."""
+    accepted = con.execute(
+        """SELECT file, file_sha256, partitions FROM ops.landing_files
+           WHERE source = ? AND status = 'accepted' ORDER BY file_mtime, file""", [source]).fetchall()
+    loaded = {(sha, p) for sha, p in con.execute(
+        "SELECT file_sha256, partition FROM ops.loaded_partitions WHERE source = ?", [source]).fetchall()}
+    files = [(rel, sha, [p for p in (parts or []) if (sha, p) not in loaded]) for rel, sha, parts in accepted]
+    return [(rel, sha, parts) for rel, sha, parts in files if parts]
 
 
 def load_stamp(con: duckdb.DuckDBPyConnection, table: str):

@@ -14,7 +14,7 @@ from dagster import (
 from assets.common.masking import safe_text
 from assets.common.resource import WarehouseResource
 from assets.ingest import duo, participation, students, survey
-from assets.ingest.engine import IngestReport, Source, load, scan
+from assets.ingest.engine import IngestReport, Source, load, scan, unloaded
 from assets.ingest.landing_zone import landing_zone_key
 from assets.ingest.partitions import quarter_label, quarter_partitions, survey_year_partitions
 
@@ -135,13 +135,8 @@ def held_partitions(con, source: str) -> list[str]:
 
 def pending_partitions(con, source: str) -> list[str]:
     """Partitions that an accepted file holds and that are not loaded from it yet (what `wellbeing materialize`
-    loads: the same rows as `load` would take for every partition)."""
-    return [r[0] for r in con.execute(
-        """SELECT DISTINCT f.p FROM (SELECT file_sha256, unnest(partitions) AS p FROM ops.landing_files
-                                     WHERE source = ? AND status = 'accepted') f
-           ANTI JOIN (SELECT file_sha256, partition FROM ops.loaded_partitions WHERE source = ?) l
-             ON l.file_sha256 = f.file_sha256 AND l.partition = f.p
-           ORDER BY 1""", [source, source]).fetchall()]
+    loads: what `load` would take, by the same rule, `unloaded`)."""
+    return sorted({p for _file, _sha, parts in unloaded(con, source) for p in parts})
 
 
 landing_participation_hours, raw_participation_hours = _partitioned_raw_assets(
