@@ -6,39 +6,61 @@ of dbt per warehouse (its parse, the build folders) is assets/common/dbt_state.p
 
 
 import contextlib
-import json
+import hashlib
 import os
 import shutil
 import subprocess
 import time
 import uuid
-from pathlib import Path
-from collections.abc import Iterable, Mapping
-from functools import cache
+import warnings
+from collections.abc import Iterator, Mapping
 from typing import Any
 
-from dagster import AssetCheckKey, AssetCheckResult, AssetExecutionContext, AssetKey
-from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
+from dagster import (
+    AssetCheckKey, AssetCheckResult, AssetExecutionContext, AssetKey, AssetSpec, BetaWarning, DataVersion, Output,
+)
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
 from assets.common.dbt_command import (
     child_env, dbt_executable, dbt_parse_command, dbt_subprocess_env,
 )
 from assets.common.dbt_project import dbt_asset_key, dbt_project, ensure_manifest
 from assets.common.dbt_state import build_target, partial_parse_path, prune_build_targets, save_partial_parse
+from assets.common.disclosure.rules import DisclosureRules
+from assets.common.fingerprint import fingerprint
 from assets.common.resource import WarehouseResource
 from assets.common.settings import DBT_PROJECT_DIR, Settings
+from assets.common.warehouse import table_content_version
 from assets.ingest.raw_assets import WRITER_POOL
-from orchestration import build_plan
-from orchestration.tags import FULL_REFRESH_TAG
 
 #: what the pipeline's `dbt build` leaves out (see warehouse_dbt_models)
 DBT_BUILD_ARGS = ("--exclude", "resource_type:unit_test")
 
+#: the schemas whose models report their content as their data version (small tables, read by the exports)
+CONTENT_VERSIONED_SCHEMAS = ("marts", "restricted")
+
 ensure_manifest()  # the one work at import: dagster-dbt reads the manifest below
 
 
+def settings_version() -> str:
+    """What the models read besides the raw tables and the project: the disclosure threshold and rules (dbt's
+    Python models read them from the environment) and the institution's BRIN. Paths and memory are not what is
+    built: a data folder moved elsewhere, or given more memory, builds nothing again."""
+    try:
+        rules = repr(DisclosureRules.from_env())
+    except ValueError:  # the run reports the bad setting; the version only has to differ
+        rules = repr({k: v for k, v in os.environ.items() if k.startswith(("WB_MIN_", "WB_PROTECTION", "WB_DOM"))})
+    return fingerprint(rules=rules, brin=os.environ.get("WB_BRIN", "27PZ").strip().upper())
+
+
 class WarehouseDbtTranslator(DagsterDbtTranslator):
-    """Asset keys follow the warehouse's schemas (`dbt_asset_key`); groups its schemas, seeds `reference`."""
+    """Asset keys follow the warehouse's schemas (`dbt_asset_key`); groups its schemas, seeds `reference`.
+
+    Code versions: dagster-dbt versions a model by its own SQL only. A model's result also depends on its
+    configuration, the project's macros and variables and the settings the models read (`settings_version`), and
+    what it publishes on its descriptions (the exports carry them), so each of those is part of its code version:
+    Dagster then sees a changed macro or threshold as a change of every model it reaches, and rebuilds them
+    (assets/common/stale.py)."""
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
         return dbt_asset_key(dbt_resource_props)
@@ -48,6 +70,27 @@ class WarehouseDbtTranslator(DagsterDbtTranslator):
             return "reference"
         return dbt_resource_props.get("config", {}).get("schema") or "dbt"
 
+    def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None) -> AssetSpec:
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        if spec.code_version is None:  # sources: the raw assets version their own data
+            return spec
+        node = self.get_resource_props(manifest, unique_id)
+        docs = [node.get("description", ""), {c: v.get("description", "") for c, v in node.get("columns", {}).items()}]
+        return spec.replace_attributes(code_version=fingerprint(
+            own=spec.code_version, config=node.get("config", {}), docs=docs, project=self._project_version(manifest)))
+
+    def _project_version(self, manifest: Mapping[str, Any]) -> str:
+        """The project's own macros and variables, and the settings: once per manifest."""
+        cached = getattr(self, "_project_versions", {})
+        if id(manifest) not in cached:
+            name = manifest["metadata"].get("project_name", "")
+            macros = {key: macro["macro_sql"] for key, macro in manifest["macros"].items()
+                      if macro.get("package_name") == name}
+            cached[id(manifest)] = fingerprint(macros=macros, vars=manifest.get("vars", {}),
+                                               settings=settings_version())
+            self._project_versions = cached
+        return cached[id(manifest)]
+
 
 #: dbt's tests of its sources (raw tables) are asset checks on the raw assets, run by the dbt build
 TRANSLATOR = WarehouseDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_source_tests_as_checks=True))
@@ -56,35 +99,21 @@ TRANSLATOR = WarehouseDbtTranslator(settings=DagsterDbtTranslatorSettings(enable
 @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=TRANSLATOR,
             pool=WRITER_POOL)
 def warehouse_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
-    """`dbt build`: seeds, models and their data tests, in dependency order.
+    """`dbt build` of the selected models: seeds, models and their data tests, in dependency order.
 
     dbt's unit tests check the SQL on fixed fixtures, not the data: they run in the test suite (`make test`,
     tests/dbt), not in every materialisation, where they cost half a minute whatever the data."""
     settings = warehouse.settings()
-    run_id = context.run.run_id
-    selected = context.selected_asset_keys
-    incremental = [unique_id for key, unique_id in incremental_models().items() if key in selected]
-    full_refresh = context.run.tags.get(FULL_REFRESH_TAG) == "true"
-    # a warehouse locked by another process: retry the step rather than fail in dbt
-    with warehouse.connect() as con:
-        if incremental:
-            state = build_plan.current_state(con, settings)
-            full_refresh = full_refresh or build_plan.needs_full_refresh(con, state)
-            build_plan.begin_incremental_build(con, state, run_id, full_refresh)
     os.environ.update({**settings.dbt_env(), **child_env()})  # dagster-dbt gives dbt this process's environment
     # dbt's parse of the last build on this warehouse, or of EarlyParse before its first (same profile): dbt
     # re-parses only what changed, if anything; the parse saved at install has another warehouse path in its
     # profile, so dbt would not use it.
-    target = build_target(settings, run_id)
+    target = build_target(settings, context.run.run_id)
     if partial_parse_path(settings).exists():
         shutil.copyfile(partial_parse_path(settings), target / "partial_parse.msgpack")
-    # incremental models take the raw rows loaded since their last build, or all of them (build_plan.py)
-    args = ["build", *DBT_BUILD_ARGS, *(["--full-refresh"] if full_refresh else [])]
-    if incremental:
-        context.log.info("dbt build: incremental models rebuilt whole (--full-refresh)" if full_refresh else
-                         "dbt build: incremental models take the raw rows loaded since their last build")
-    invocation = dbt.cli(args, context=context, target_path=target)
+    invocation = dbt.cli(["build", *DBT_BUILD_ARGS], context=context, target_path=target)
     selected_checks = context.selected_asset_check_keys
+    held: list[Output] = []
     try:
         for event in invocation.stream():  # raises at the end when a model or test failed
             # dagster-dbt also runs the source tests upstream of a subset's models (an increment); where the run
@@ -92,32 +121,42 @@ def warehouse_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, wa
             if isinstance(event, AssetCheckResult) and \
                     AssetCheckKey(event.asset_key, event.check_name) not in selected_checks:
                 continue
+            if isinstance(event, Output) and context.asset_key_for_output(event.output_name).path[0] \
+                    in CONTENT_VERSIONED_SCHEMAS:
+                held.append(event)  # versioned once dbt has let go of the warehouse (DuckDB: one writer)
+                continue
             yield event
+    except Exception:
+        yield from _with_content_versions(context, warehouse, held)  # what was built is recorded as built
+        raise
     finally:
-        # a test that failed after the models were built leaves them consistent: their own status counts
-        if incremental and models_succeeded(invocation.target_path, incremental):
-            with warehouse.connect() as con:
-                build_plan.finish_incremental_build(con, run_id)
-    save_partial_parse(settings, invocation.target_path)  # for dbt docs generate and the next build
-    prune_build_targets(settings)
+        save_partial_parse(settings, invocation.target_path)  # for dbt docs generate and the next build
+        prune_build_targets(settings)
+    yield from _with_content_versions(context, warehouse, held)
 
 
-@cache
-def incremental_models() -> dict[AssetKey, str]:
-    """The project's incremental models (materialized='incremental' in the manifest): asset key → dbt unique_id."""
-    manifest = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
-    translator = WarehouseDbtTranslator()
-    return {translator.get_asset_key(node): unique_id for unique_id, node in manifest["nodes"].items()
-            if node["resource_type"] == "model" and node["config"].get("materialized") == "incremental"}
-
-
-def models_succeeded(target: Path, unique_ids: Iterable[str]) -> bool:
-    """Whether dbt's run_results.json in `target` has every model of `unique_ids` built ('success')."""
-    path = target / "run_results.json"
-    if not path.exists():
-        return False
-    status = {r["unique_id"]: r["status"] for r in json.loads(path.read_text(encoding="utf-8"))["results"]}
-    return all(status.get(unique_id) == "success" for unique_id in unique_ids)
+def _with_content_versions(context: AssetExecutionContext, warehouse: WarehouseResource,
+                           outputs: list[Output]) -> Iterator[Output]:
+    """The marts' materialisations with their contents (and code versions) as data versions: a mart rebuilt with
+    the same rows keeps its version, and what reads it (the exports) is not stale (assets/common/stale.py).
+    Marts and restricted tables are small (thousands of rows), so hashing them costs milliseconds."""
+    if not outputs:
+        return
+    code_versions = context.assets_def.code_versions_by_key
+    with warehouse.connect() as con:
+        versions = {}
+        for event in outputs:
+            key = context.asset_key_for_output(event.output_name)
+            versions[event.output_name] = fingerprint(rows=table_content_version(con, *key.path),
+                                                      code=code_versions.get(key))
+    for event in outputs:
+        with warnings.catch_warnings():
+            # `data_version` of an Output is beta in dagster 1.13: it is how an op-based asset reports its data
+            # version, and the warning is nothing an operator could act on
+            warnings.simplefilter("ignore", BetaWarning)
+            versioned = Output(event.value, output_name=event.output_name, metadata=event.metadata, tags=event.tags,
+                               data_version=DataVersion(versions[event.output_name]))
+        yield versioned
 
 
 class EarlyParse:

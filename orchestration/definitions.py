@@ -8,19 +8,16 @@ from __future__ import annotations
 
 from dagster import Definitions, in_process_executor
 
-from assets.exports.assets import EXPORT_ASSETS
-from assets.ingest.landing_zone import LANDING_ZONE_ASSETS
-from assets.ingest.raw_assets import RAW_ASSETS
 from expectations.checks import quality_checks
 from expectations.freshness import freshness_checks
 from orchestration import landing_sensor, sensors
-from orchestration.dbt import warehouse_dbt_models
+from orchestration.graph import ASSETS
 from orchestration.jobs import JOBS
 from orchestration.resources import build_resources
 from orchestration.schedules import SCHEDULES
 
 defs = Definitions(
-    assets=[*LANDING_ZONE_ASSETS, *RAW_ASSETS, warehouse_dbt_models, *EXPORT_ASSETS],
+    assets=ASSETS,
     asset_checks=[*quality_checks(), *freshness_checks()],
     jobs=JOBS,
     schedules=SCHEDULES,

@@ -12,7 +12,7 @@ for a file it has not seen in that state, reads it in memory with the ingestion'
 
 Files still being written (`WB_SETTLE_SECONDS`) are not listed yet, so they are looked at once they settle.
 
-The sensor `build_after_loads` then rebuilds the warehouse once after the loads. The cursor keeps what was
+The sensor `build_after_loads` then builds what the loads made stale (assets/common/stale.py). The cursor keeps what was
 seen (the hashed real path → size and mtime), and a file the warehouse has validated already (same SHA-256 in
 `ops.landing_files`) starts nothing, so a file leads to runs once; a corrected file (new content) to new ones.
 """
@@ -35,6 +35,8 @@ from assets.ingest import participation, survey
 from assets.ingest.engine import delivery, partitions_of, sha256_of, shown_name
 from assets.ingest.landing_zone import SOURCES
 from orchestration.automation import sensor_status
+from orchestration.graph import asset_specs, build_candidates
+from assets.common.stale import stale_assets
 from orchestration.jobs import LOAD_JOBS, ingest_job, refresh_hours_job, refresh_survey_job, transform_job
 from assets.ingest.partitions import (
     contiguous_ranges, quarter_partition_key, quarter_partitions, survey_year_partitions,
@@ -146,8 +148,9 @@ def landing_files(context: SensorEvaluationContext, warehouse: WarehouseResource
 
 @run_status_sensor(run_status=DagsterRunStatus.SUCCESS, name="build_after_loads", monitored_jobs=LOAD_JOBS,
                    request_job=transform_job, default_status=sensor_status(),
-                   description="After a successful load, one build_warehouse run (dbt build, checks, exports); "
-                               "loads that finish while a build is still queued share it.")
+                   description="After a successful load, one build_warehouse run of what is stale (dbt models "
+                               "with their tests, checks, exports); loads that finish while a build is still "
+                               "queued share it.")
 def build_after_loads(context: RunStatusSensorContext):
     run = context.dagster_run
     if run.tags.get(TRIGGER_TAG) == "materialize":
@@ -157,7 +160,11 @@ def build_after_loads(context: RunStatusSensorContext):
         statuses=[DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED, DagsterRunStatus.STARTING]), limit=1)
     if queued:
         return SkipReason(f"build {queued[0]} is queued and will include {run.job_name} ({run.run_id})")
-    return RunRequest(run_key=f"build-after-{run.run_id}", tags={TRIGGER_TAG: f"after {run.run_id}"})
+    stale = stale_assets(asset_specs(), context.instance, build_candidates())
+    if not stale:
+        return SkipReason(f"{run.job_name} ({run.run_id}) changed nothing the warehouse is built from")
+    return RunRequest(run_key=f"build-after-{run.run_id}", asset_selection=stale,
+                      tags={TRIGGER_TAG: f"after {run.run_id}"})
 
 
 SENSORS = [landing_files, build_after_loads]

@@ -37,8 +37,7 @@ SOURCES: tuple[Source, ...] = (participation.HOURS, participation.POOL, students
                                duo.ENROLMENT, survey.RESPONSES)
 BACKUP = "rekey_backup"
 #: what the loads remember about earlier runs, forgotten so that every file loads again (and kept aside)
-FORGOTTEN = {"landing_files": "status = 'accepted'", "loaded_partitions": "true", "builds": "true",
-             "incremental_builds": "true"}
+FORGOTTEN = {"landing_files": "status = 'accepted'", "loaded_partitions": "true"}
 _ACCEPTED = "SELECT source, file, file_sha256 FROM ops.landing_files WHERE status = 'accepted'"
 
 

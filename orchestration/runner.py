@@ -1,10 +1,9 @@
 """Runs the jobs in order for `wellbeing materialize`, and turns failures into sentences a user can act on.
 
 Order: ingest (unpartitioned sources, hours scan) → hours for the quarters that new files hold (one run per
-range of neighbouring quarters) → the same for the survey years → dbt build and everything downstream of the
-raw tables that changed since the last build (orchestration/build_plan.py; everything the first time, or with
-`--full`, then also as a full refresh of dbt's incremental models). A failed blocking check stops the chain, so
-nothing downstream of bad input is rebuilt.
+range of neighbouring quarters) → the same for the survey years → what the asset graph says is stale among the
+dbt models, their checks and the exports (assets/common/stale.py: everything the first time; with `--full`,
+everything). A failed blocking check stops the chain, so nothing downstream of bad input is rebuilt.
 """
 
 from __future__ import annotations
@@ -14,28 +13,28 @@ import time
 from collections import Counter
 from collections.abc import Callable
 
-from dagster import AssetKey, AssetSelection, DagsterInstance
+from dagster import AssetKey, DagsterInstance
 
 from assets.common.masking import count_text
 from assets.common.settings import Settings
 from assets.common.warehouse import connect
 from assets.ingest.raw_assets import pending_partitions
-from orchestration.build_plan import changed_raw_tables, current_state, last_state, record_build
 from orchestration.dbt import EarlyParse
 from orchestration.failures import describe_failures
-from orchestration.jobs import BUILD_SELECTION
+from orchestration.graph import asset_specs, build_candidates
+from assets.common.stale import stale_assets
 from orchestration.stale_runs import fail_abandoned_runs, process_tags
-from assets.exports.assets import GROUP as EXPORTS_GROUP, run_in_progress
+from assets.exports.assets import run_in_progress
 from assets.exports.sets import remove_abandoned, remove_unpublished
 from assets.ingest.partitions import (
     contiguous_ranges, quarter_label, quarter_partition_key, quarter_partitions, survey_year_partitions,
 )
-from orchestration.tags import FULL_REFRESH_TAG, RANGE_END, RANGE_START, TRIGGER_TAG
+from orchestration.tags import RANGE_END, RANGE_START, TRIGGER_TAG
 
 
 
 def run_everything(settings: Settings, out: Callable[[str], None] = print, full: bool = False) -> list[str]:
-    """`full`: rebuild every model and export, whatever changed (orchestration/build_plan.py)."""
+    """`full`: rebuild every model and export, stale or not."""
     from orchestration.definitions import defs  # builds dbt's manifest first when it is stale
 
     instance = DagsterInstance.get()  # Dagster's own storage as configured: durable, as the UI and daemon read it
@@ -56,25 +55,19 @@ def _run_everything(defs, instance: DagsterInstance, settings: Settings, out: Ca
     if problems:
         return problems
 
-    with connect(settings.warehouse_path) as con:
-        state, last = current_state(con, settings), last_state(con)
-    changed = None if full else changed_raw_tables(last, state)
-    selection = None if changed is None else build_selection(defs, changed)
-    if changed is None:
-        out("4/4 build: dbt build (models and tests), checks and exports …")
-    elif not changed:
-        out("4/4 build: no raw table, dbt model or setting changed since the last build: the marts stand; "
-            "exports checked (`wellbeing materialize --full` rebuilds everything) …")
-    else:
-        out(f"4/4 build: what depends on {', '.join(f'raw.{t}' for t in changed)} "
-            f"({len(selection)} assets: dbt models with their tests, checks, exports) …")
-    tags = {FULL_REFRESH_TAG: "true"} if full else {}  # otherwise the dbt asset decides (build_plan.py)
-    problems, run_id = _run(defs, "build_warehouse", instance, tags, out, asset_selection=selection)
+    candidates = build_candidates()
+    selection = sorted(candidates, key=lambda k: k.path) if full else stale_assets(asset_specs(), instance, candidates)
+    if not selection:
+        out("4/4 build: nothing is stale (no raw table, dbt model, setting or export code changed since the last "
+            "build): the marts and exports stand (`wellbeing materialize --full` rebuilds everything)")
+        return []
+    models = sum(1 for key in selection if key.path[0] != "exports")
+    exports = len(selection) - models
+    out(f"4/4 build: {'everything: ' if full else ''}{_count(models, 'table')} with their tests and checks, "
+        f"{_count(exports, 'export')} …")
+    problems, run_id = _run(defs, "build_warehouse", instance, {}, out, asset_selection=selection)
     if problems:  # a build whose publication a check blocked leaves no unpublished set behind
         remove_unpublished(settings.exports_dir, run_id)
-    else:
-        with connect(settings.warehouse_path) as con:
-            record_build(con, state, run_id, "everything" if changed is None else ", ".join(changed) or "exports")
     return problems
 
 
@@ -107,17 +100,6 @@ def _load(defs, instance: DagsterInstance, settings: Settings, out: Callable[[st
             if problems:
                 return problems
     return []
-
-
-def build_selection(defs, changed: list[str]) -> list[AssetKey]:
-    """The build job's assets downstream of the changed raw tables (dbt models and their tests), and every
-    export: each is cheap or finds out by itself that its inputs are unchanged (assets/exports/unchanged.py),
-    and a deleted export file comes back."""
-    graph = defs.resolve_asset_graph()
-    in_job = BUILD_SELECTION.resolve(graph)
-    downstream = AssetSelection.assets(*[AssetKey(["raw", t]) for t in changed]).downstream().resolve(graph)
-    exports = AssetSelection.groups(EXPORTS_GROUP).resolve(graph)
-    return sorted(in_job & (downstream | exports), key=lambda k: k.path)
 
 
 def _run(defs, job_name: str, instance: DagsterInstance, tags: dict[str, str], out: Callable[[str], None],

@@ -6,10 +6,6 @@ RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_p
 #: Who started a run: `materialize` (the CLI builds the warehouse itself), `landing_sensor`, a schedule's name.
 TRIGGER_TAG = "wellbeing/trigger"
 
-#: "true": dbt rebuilds its incremental models whole (`dbt build --full-refresh`): `wellbeing materialize --full`;
-#: a build without it decides by itself (orchestration/build_plan.py `needs_full_refresh`).
-FULL_REFRESH_TAG = "wellbeing/full_refresh"
-
 #: The process running a `wellbeing materialize` run: host, pid and the pid's start (Linux), so that the next run
 #: can tell a run whose process is gone from one still running (orchestration/stale_runs.py).
 HOST_TAG, PID_TAG, PROCESS_START_TAG = "wellbeing/host", "wellbeing/pid", "wellbeing/process_start"

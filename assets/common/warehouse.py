@@ -6,6 +6,7 @@ Only the pipeline writes this file (one writer at a time: DuckDB locks it). Anal
 
 from __future__ import annotations
 
+import hashlib
 from contextlib import contextmanager
 from pathlib import Path
 from collections.abc import Iterator
@@ -83,13 +84,9 @@ OPS_DDL = [
     """CREATE TABLE IF NOT EXISTS ops.loaded_partitions (
         source VARCHAR NOT NULL, file_sha256 VARCHAR NOT NULL, partition VARCHAR NOT NULL,
         loaded_at TIMESTAMP NOT NULL, run_id VARCHAR)""",
-    """CREATE TABLE IF NOT EXISTS ops.builds (
-        built_at TIMESTAMP NOT NULL, run_id VARCHAR, selected VARCHAR,  -- everything | raw tables rebuilt from
-        state VARCHAR NOT NULL)          -- JSON: what the build was made from (orchestration/build_plan.py)""",
-    """CREATE TABLE IF NOT EXISTS ops.incremental_builds (
-        started_at TIMESTAMP NOT NULL, run_id VARCHAR NOT NULL, full_refresh BOOLEAN NOT NULL,
-        finished BOOLEAN NOT NULL,        -- every incremental model of the build was built
-        state VARCHAR NOT NULL)           -- JSON: what the build started from (orchestration/build_plan.py)""",
+    # what the pipeline once decided rebuilds from; Dagster's code and data versions decide now
+    "DROP TABLE IF EXISTS ops.builds",
+    "DROP TABLE IF EXISTS ops.incremental_builds",
     """CREATE TABLE IF NOT EXISTS ops.pseudonym_key (
         fingerprint VARCHAR NOT NULL,     -- of the key the pseudonyms were made with (assets/common/key_guard.py)
         recorded_at TIMESTAMP NOT NULL DEFAULT current_timestamp)""",
@@ -170,3 +167,24 @@ def upsert(con: duckdb.DuckDBPyConnection, table: str, staged_relation: str) -> 
     if stored:
         con.execute("DROP TABLE _upsert")
     return {sha: int(n) for sha, n in written.items()}
+
+
+def table_content_version(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> str:
+    """A table's columns and rows, whatever their order, as one hash ("absent" for no table): equal contents,
+    equal versions."""
+    columns = con.execute(
+        """SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = ? AND table_name = ?
+           AND table_catalog = current_database() ORDER BY ordinal_position""", [schema, table]).fetchall()
+    if not columns:
+        return "absent"
+    [(rows, content)] = con.execute(
+        f'SELECT count(*), coalesce(sum(hash(t)::HUGEINT), 0) FROM "{schema}"."{table}" AS t').fetchall()
+    return hashlib.sha256(f"{columns}|{rows}|{content}".encode()).hexdigest()
+
+
+def load_version(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    """A raw table's version without reading its rows: its row count and latest `_loaded_at`. Every upsert
+    stamps the rows it writes later than any row the table holds (assets/ingest/engine.py `load_stamp`), so a
+    load that wrote anything changes it, and a run that loaded nothing keeps it."""
+    rows, latest = con.execute(f"SELECT count(*), max(_loaded_at) FROM raw.{table}").fetchone()
+    return f"{rows}:{latest}"

@@ -5,9 +5,16 @@ join by themselves). A failed dbt test fails the dbt step and a failed blocking 
 everything downstream: the exports are then not rewritten, and what was published before stays as it was.
 Each export writes into its run's export set, and `exports/published`, after all of them, switches readers to
 that set in one step (sets.py): a run's exports appear together or not at all.
+
+An export is made again when Dagster finds it stale (assets/common/stale.py): a mart it reads holds other rows
+(the marts' data versions are their contents) or its own code changed (its code version: the modules that write
+it, `_code_version`). An export that is not selected stands in the run's set as it was published. One that was
+selected because a mart it reads was to be rebuilt asks again when it runs (`_standing`): rebuilt with the same
+rows, the mart leaves the export as it was, and the export says so (`unchanged`) instead of writing the same
+files again.
 """
 
-from datetime import date
+import os
 from pathlib import Path
 
 import psycopg
@@ -22,13 +29,13 @@ from assets.common.fingerprint import files_fingerprint, fingerprint
 from assets.common.private import private_file
 from assets.common.resource import WarehouseResource
 from assets.common.settings import data_group, redact_dsn
+from assets.common.stale import unchanged_since_last
 from assets.exports import charts, sets
 from assets.exports.catalog import TableDoc, table_docs, tables_in
 from assets.exports.dbt_docs import generate_docs
 from assets.exports.publish import Publication
 from assets.exports.render import render
 from assets.exports.serving import publish_marts
-from assets.exports import unchanged
 from assets.exports.tables import DICTIONARY_NAME, export_table, write_data_dictionary, write_duckdb_copy
 from assets.ingest.raw_assets import WRITER_POOL
 
@@ -37,6 +44,13 @@ MARTS, RESTRICTED = "marts", "restricted"
 COPY_NAME = "wellbeing_marts.duckdb"
 CHART_DPI = 120        # the PNG files
 PREVIEW_DPI = 60       # the previews inlined in the asset's metadata (Dagster UI)
+
+
+def _code_version(*modules: str, **settings: object) -> str:
+    """An export's code version: this module and the export modules that write it (by content, wherever the
+    checkout lies), and the settings it depends on."""
+    here = Path(__file__)
+    return fingerprint(code=files_fingerprint([here, *(here.with_name(f"{m}.py") for m in modules)]), **settings)
 
 
 def _model_keys(schema: str) -> list[AssetKey]:
@@ -73,6 +87,21 @@ def run_in_progress(instance: DagsterInstance) -> sets.RunAlive:
     return alive
 
 
+def _standing(context: AssetExecutionContext, settings, part: str) -> dict | None:
+    """The metadata of this export's last materialisation, when nothing it reads or is made of changed since
+    (assets/common/stale.py `unchanged_since_last`) and its published files are all there; else None."""
+    spec = next(spec for spec in context.assets_def.specs if spec.key == context.asset_key)
+    record = unchanged_since_last(context.instance, spec)
+    if record is None:
+        return None
+    metadata = dict(record.asset_materialization.metadata)
+    files = getattr(metadata.get("files"), "value", None)
+    if files is None or not all((settings.exports_dir / part / name).exists() for name in files):
+        return None
+    context.log.info(f"what {context.asset_key.to_user_string()} is made from is unchanged: the published files stand")
+    return {**metadata, "unchanged": True}
+
+
 def _set_part(context: AssetExecutionContext, settings, name: str) -> tuple[Path, Path]:
     """The run's export set (made by its first export) and its folder `name`."""
     alive = run_in_progress(context.instance)
@@ -82,46 +111,37 @@ def _set_part(context: AssetExecutionContext, settings, name: str) -> tuple[Path
 
 def _table_exports(context: AssetExecutionContext, warehouse: WarehouseResource, schema: str,
                    part: str, dictionary: bool) -> MaterializeResult:
-    """Every table of `schema` as Parquet and CSV, unless the tables, their descriptions and the code that
-    writes them are what the published files were made from (a new quarter of hours leaves the 344,000 rows
-    of restricted.student_feedback at national scale as they were)."""
+    """Every table of `schema` as Parquet and CSV (and, for `dictionary`, the data dictionary)."""
     settings = warehouse.settings()
-    export_set, folder = _set_part(context, settings, part)
+    if (standing := _standing(context, settings, part)) is not None:
+        return MaterializeResult(metadata=standing)
+    _export_set, folder = _set_part(context, settings, part)
     docs = table_docs(dbt_project.manifest_path, schema)
-    name = f"tables_{schema}"
     with warehouse.connect() as con:
         tables = _exported_tables(context, con, schema, docs)
-        current = fingerprint(
-            tables={t: unchanged.table_fingerprint(con, schema, t) for t in tables},
-            docs={t: repr(docs.get(t)) for t in tables}, schema=schema, dictionary=dictionary,
-            code=files_fingerprint([Path(__file__).with_name(f) for f in ("tables.py", "csv_dialect.py")]))
-        shown = unchanged.unchanged(export_set, name, current)
-        reused = shown is not None
-        if not reused:
-            with Publication(folder, prune=["*.parquet", "*.csv"]) as publication:
-                rows = {table: export_table(con, schema, table, docs.get(table), publication) for table in tables}
-                if dictionary:
-                    write_data_dictionary(con, schema, tables, docs, publication.temp(DICTIONARY_NAME), rows)
-            if part in sets.PRIVATE_PARTS:
-                for path in publication.published:
-                    private_file(path, data_group())
-            shown = {"rows": rows, "files": [path.name for path in publication.published]}
-            unchanged.record(export_set, name, current, publication.published, shown)
-        else:
-            context.log.info(f"the tables of {schema} are unchanged since they were exported: the files stand")
+        with Publication(folder, prune=["*.parquet", "*.csv"]) as publication:
+            rows = {table: export_table(con, schema, table, docs.get(table), publication) for table in tables}
+            if dictionary:
+                write_data_dictionary(con, schema, tables, docs, publication.temp(DICTIONARY_NAME), rows)
+    if part in sets.PRIVATE_PARTS:
+        for path in publication.published:
+            private_file(path, data_group())
     if not tables:  # expected for restricted until its models exist; for marts a sign of trouble
         (context.log.warning if schema == MARTS else context.log.info)(f"schema {schema} holds no table to export")
     return MaterializeResult(metadata={
         "path": MetadataValue.path(str(settings.exports_dir / part)),
         "tables": len(tables),
-        "rows": MetadataValue.json(shown["rows"]),
-        "files": MetadataValue.json(shown["files"]),
-        "unchanged": reused,
+        "rows": MetadataValue.json(rows),
+        "files": MetadataValue.json([path.name for path in publication.published]),
+        "unchanged": False,
     })
 
 
+TABLES_CODE = _code_version("tables", "csv_dialect", "catalog", "publish")
+
+
 @asset(key=AssetKey([GROUP, "bi_tables"]), deps=MARTS_KEYS, group_name=GROUP, pool=WRITER_POOL,
-       kinds={"parquet", "csv"},
+       kinds={"parquet", "csv"}, code_version=TABLES_CODE,
        description="exports/bi/<table>.parquet (Power BI, dbt's descriptions in the field metadata) and "
                    "<table>.csv (Excel, Dutch locale) for every marts table, and DATA_DICTIONARY.md.")
 def bi_tables(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
@@ -129,23 +149,25 @@ def bi_tables(context: AssetExecutionContext, warehouse: WarehouseResource) -> M
 
 
 @asset(key=AssetKey([GROUP, "bi_duckdb"]), deps=MARTS_KEYS, group_name=GROUP, pool=WRITER_POOL,
-       kinds={"duckdb"},
+       kinds={"duckdb"}, code_version=TABLES_CODE,
        description="exports/bi/wellbeing_marts.duckdb: the marts schema only, in DuckDB 1.4's storage format, "
                    "for analysts' SQL; swapped in whole, so an open connection keeps the old copy.")
 def bi_duckdb(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
     settings = warehouse.settings()
+    if (standing := _standing(context, settings, "bi")) is not None:
+        return MaterializeResult(metadata=standing)
     _export_set, folder = _set_part(context, settings, "bi")
     docs = table_docs(dbt_project.manifest_path, MARTS)
     with warehouse.connect() as con, Publication(folder) as publication:
         tables = _exported_tables(context, con, MARTS, docs)
         write_duckdb_copy(con, MARTS, tables, docs, publication.temp(COPY_NAME))
     return MaterializeResult(metadata={"path": MetadataValue.path(str(settings.exports_dir / "bi" / COPY_NAME)),
-                                       "tables": len(tables),
-                                       "size_bytes": (folder / COPY_NAME).stat().st_size})
+                                       "tables": len(tables), "files": MetadataValue.json([COPY_NAME]),
+                                       "size_bytes": (folder / COPY_NAME).stat().st_size, "unchanged": False})
 
 
 @asset(key=AssetKey([GROUP, "restricted"]), deps=RESTRICTED_KEYS or MARTS_KEYS, group_name=GROUP,
-       pool=WRITER_POOL, kinds={"parquet", "csv"},
+       pool=WRITER_POOL, kinds={"parquet", "csv"}, code_version=TABLES_CODE,
        description="exports/restricted/<table>.parquet and .csv for the restricted.* tables (individual "
                    "feedback), apart from the BI exports. Never in exports/bi.")
 def restricted_tables(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
@@ -153,26 +175,32 @@ def restricted_tables(context: AssetExecutionContext, warehouse: WarehouseResour
 
 
 @asset(key=AssetKey([GROUP, "dbt_docs"]), deps=MARTS_KEYS + RESTRICTED_KEYS, group_name=GROUP, pool=WRITER_POOL,
-       kinds={"dbt"},
+       kinds={"dbt"}, code_version=_code_version("dbt_docs"),
        description="exports/docs/: dbt's documentation site (index.html opens from a file share), "
                    "manifest.json and catalog.json.")
 def dbt_docs(context: AssetExecutionContext, warehouse: WarehouseResource, dbt: DbtCliResource) -> MaterializeResult:
+    """The site shows the project and the built tables' columns, not their rows: when both are what the last
+    published site was made from (its materialisation's `docs_version`) and its files are in the set, the site
+    stands (`dbt docs generate` takes seconds; new rows in a mart change nothing in it)."""
     settings = warehouse.settings()
     export_set, folder = _set_part(context, settings, "docs")
-    with warehouse.connect() as con:  # the site shows the project and the built tables' columns, not the rows
-        current = fingerprint(project=files_fingerprint(dbt_project_files()),
-                                        columns=built_columns(con))
+    with warehouse.connect() as con:
+        version = fingerprint(project=files_fingerprint(dbt_project_files()), columns=built_columns(con))
     index = str(settings.exports_dir / "docs" / "index.html")  # where readers find it, wherever the folder moved
-    if (shown := unchanged.unchanged(export_set, "dbt_docs", current)) is not None:
+    last = context.instance.get_latest_materialization_event(context.asset_key)
+    shown = last.asset_materialization.metadata if last is not None and last.asset_materialization else {}
+    files = getattr(shown.get("files"), "value", None) or []
+    if getattr(shown.get("docs_version"), "value", None) == version and files and \
+            all((folder / name).exists() for name in files):
         context.log.info("dbt project and the built tables' columns unchanged: the published docs stand")
-        return MaterializeResult(metadata={"path": MetadataValue.path(index),
-                                           "files": MetadataValue.json(shown["files"]), "unchanged": True})
-    files = generate_docs(settings, folder, dbt.dbt_executable, Path(dbt.project_dir),
-                          Path(dbt.profiles_dir or dbt.project_dir), build_manifest=latest_build_manifest(settings))
-    shown = {"path": index, "files": [f.name for f in files]}
-    unchanged.record(export_set, "dbt_docs", current, files, shown)
-    return MaterializeResult(metadata={"path": MetadataValue.path(shown["path"]),
-                                       "files": MetadataValue.json(shown["files"]), "unchanged": False})
+        unchanged = True
+    else:
+        files = [f.name for f in generate_docs(settings, folder, dbt.dbt_executable, Path(dbt.project_dir),
+                                               Path(dbt.profiles_dir or dbt.project_dir),
+                                               build_manifest=latest_build_manifest(settings))]
+        unchanged = False
+    return MaterializeResult(metadata={"path": MetadataValue.path(index), "files": MetadataValue.json(files),
+                                       "docs_version": version, "unchanged": unchanged})
 
 
 def built_columns(con) -> list[tuple]:
@@ -182,73 +210,69 @@ def built_columns(con) -> list[tuple]:
                           ORDER BY ALL""").fetchall()
 
 
-def _charts(context: AssetExecutionContext, warehouse: WarehouseResource, name: str, tables: list[str],
-            draw, prune: str, **inputs) -> MaterializeResult:
-    """Draw and publish charts from marts `tables`, unless those tables, the drawing code and `inputs` are what
-    the published charts were drawn from (then the same charts and previews are shown again)."""
+def _charts(context: AssetExecutionContext, warehouse: WarehouseResource, draw, prune: str) -> MaterializeResult:
+    """Draw charts from the marts and publish them, with previews for the Dagster UI."""
     settings = warehouse.settings()
-    export_set, folder = _set_part(context, settings, "charts")
+    if (standing := _standing(context, settings, "charts")) is not None:
+        return MaterializeResult(metadata=standing)
+    _export_set, folder = _set_part(context, settings, "charts")
     with warehouse.connect() as con:
-        current = fingerprint(
-            tables={t: unchanged.table_fingerprint(con, MARTS, t) for t in tables}, min_cell=settings.min_cell,
-            code=files_fingerprint([Path(charts.__file__)]), dpi=[CHART_DPI, PREVIEW_DPI], **inputs)
-        shown = unchanged.unchanged(export_set, name, current)
-        if shown is None:
-            figures = draw(con, settings.min_cell, log=context.log.warning)
-    if shown is not None:
-        context.log.info(f"{', '.join(tables)} unchanged since the charts were drawn: the published charts stand")
-        return MaterializeResult(metadata=_charts_metadata(settings.exports_dir / "charts", shown, unchanged_inputs=True))
+        figures = draw(con, settings.min_cell, log=context.log.warning)
     previews = {}
     rendered = render(figures, CHART_DPI, PREVIEW_DPI / CHART_DPI)  # in worker processes when there are many
     with Publication(folder, prune=[prune]) as publication:
         for chart, (png, preview) in rendered.items():
             publication.temp(f"{chart}.png").write_bytes(png)
             previews[chart] = preview
-    shown = {"charts": sorted(figures), "previews": previews}
-    unchanged.record(export_set, name, current, [folder / f"{chart}.png" for chart in figures], shown)
     context.log.info(f"{len(figures)} charts made for {settings.exports_dir / 'charts'}")
-    return MaterializeResult(metadata=_charts_metadata(settings.exports_dir / "charts", shown, unchanged_inputs=False))
+    return MaterializeResult(metadata=_charts_metadata(settings.exports_dir / "charts", sorted(figures), previews))
 
 
-def _charts_metadata(folder: Path, shown: dict, unchanged_inputs: bool) -> dict:
-    metadata = {"path": MetadataValue.path(str(folder)),
-                "charts": MetadataValue.json([f"{chart}.png" for chart in shown["charts"]]),
-                "unchanged": unchanged_inputs}
-    for chart, markdown in shown["previews"].items():
+def _charts_metadata(folder: Path, charts_made: list[str], previews: dict[str, str]) -> dict:
+    files = [f"{chart}.png" for chart in charts_made]
+    metadata = {"path": MetadataValue.path(str(folder)), "charts": MetadataValue.json(files),
+                "files": MetadataValue.json(files), "unchanged": False}
+    for chart, markdown in previews.items():
         metadata[chart] = MetadataValue.md(markdown)
     return metadata
 
 
+CHARTS_CODE = _code_version("charts", "render", "publish", dpi=[CHART_DPI, PREVIEW_DPI])
+
+
 @asset(key=AssetKey([GROUP, "participation_charts"]),
        deps=_marts("participation_institution", "participation_by_location", "participation_by_domain"),
-       group_name=GROUP, pool=WRITER_POOL, kinds={"matplotlib"},
+       group_name=GROUP, pool=WRITER_POOL, kinds={"matplotlib"}, code_version=CHARTS_CODE,
        description="exports/charts/participation_by_location.png, participation_by_domain.png (the latest "
                    "complete calendar year, per quarter, participated beside available) and "
                    "participation_trend.png (the institution over all quarters).")
 def participation_charts(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
-    # which year is the latest complete one depends on the date too
-    return _charts(context, warehouse, "participation_charts",
-                   ["participation_institution", "participation_by_location", "participation_by_domain"],
-                   charts.participation_charts, "participation_*.png", today=date.today())
+    return _charts(context, warehouse, charts.participation_charts, "participation_*.png")
 
 
 @asset(key=AssetKey([GROUP, "wellbeing_charts"]), deps=_marts("wellbeing_indicators"), group_name=GROUP,
-       pool=WRITER_POOL, kinds={"matplotlib"},
+       pool=WRITER_POOL, kinds={"matplotlib"}, code_version=CHARTS_CODE,
        description="exports/charts/wellbeing_<indicator>.png: per indicator the trend over the survey years, "
                    "the institution and each location, with 95 % confidence intervals; suppressed cells marked.")
 def wellbeing_charts(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
-    return _charts(context, warehouse, "wellbeing_charts", ["wellbeing_indicators"], charts.wellbeing_charts,
-                   "wellbeing_*.png")
+    return _charts(context, warehouse, charts.wellbeing_charts, "wellbeing_*.png")
 
 
 @asset(key=AssetKey([GROUP, "serving_postgres"]), deps=[*MARTS_KEYS, AssetKey([GROUP, "published"])],
        group_name=GROUP, pool=WRITER_POOL, kinds={"postgres"},
+       # another serving database (or one set for the first time) is served at the next build
+       code_version=_code_version("serving", database=redact_dsn(os.environ.get("WB_SERVING_DSN", "")),
+                                  reader=os.environ.get("WB_SERVING_READER", "")),
        description="Every marts table published into schema `marts` of the PostgreSQL serving database "
                    "(WB_SERVING_DSN), replaced in one transaction, for many BI users at once, after the files "
                    "(exports/published), so it never shows a state the files do not. Does nothing while "
                    "WB_SERVING_DSN is unset.")
 def serving_postgres(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
     settings = warehouse.settings()
+    spec = next(spec for spec in context.assets_def.specs if spec.key == context.asset_key)
+    if (record := unchanged_since_last(context.instance, spec)) is not None:
+        context.log.info("the marts are unchanged since they were served: the serving database stands")
+        return MaterializeResult(metadata={**record.asset_materialization.metadata, "unchanged": True})
     if not settings.serving_dsn:
         context.log.info("WB_SERVING_DSN is not set: no serving database to publish to")
         return MaterializeResult(metadata={"published": False, "reason": "WB_SERVING_DSN is not set"})
@@ -268,6 +292,7 @@ FILE_EXPORTS = [bi_tables, bi_duckdb, restricted_tables, dbt_docs, participation
 
 
 @asset(key=AssetKey([GROUP, "published"]), deps=FILE_EXPORTS, group_name=GROUP, pool=WRITER_POOL,
+       code_version=_code_version("sets"),
        description="Switches exports/ to the set this run's file exports made (exports/current -> .sets/<run>, "
                    "with MANIFEST.json): together or not at all; runs only when every file export succeeded.")
 def published(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:

@@ -5,10 +5,10 @@
     exports/docs       -> current/docs
     exports/restricted -> current/restricted
     exports/current    -> .sets/<run id>      (the one link switched: `os.replace` of a symlink, atomic)
-    exports/.sets/<run id>/{bi,charts,docs,restricted,.state/,MANIFEST.json}
+    exports/.sets/<run id>/{bi,charts,docs,restricted,MANIFEST.json}
 
 The first export of a run makes the run's set (`staging`) out of hard links to the published set's files (no
-byte is copied; milliseconds), so an export that is unchanged, or not selected, stands in the new set as it
+byte is copied; milliseconds), so an export that is not selected (not stale) stands in the new set as it
 was. Each export then replaces its own files there (publish.py: a new file, never a write into a linked one)
 and the asset `exports/published`, downstream of every file export, writes the set's manifest and switches
 `current` (`publish`). A failed or killed run switches nothing: readers keep the complete previous set.
@@ -47,7 +47,7 @@ from pathlib import Path
 from assets.common.private import private_dir, private_file
 from assets.common.settings import Settings, data_group
 
-SETS, CURRENT, MANIFEST, STATE = ".sets", "current", "MANIFEST.json", ".state"
+SETS, CURRENT, MANIFEST = ".sets", "current", "MANIFEST.json"
 PARTS = ("bi", "charts", "docs", "restricted")
 PRIVATE_PARTS = ("restricted",)  # individual data: owner only (assets/common/private.py)
 
@@ -78,7 +78,7 @@ def staging(settings: Settings, run_id: str, *, alive: RunAlive) -> Path:
     tmp = exports / SETS / f".{run_id}.{uuid.uuid4().hex[:8]}.tmp"
     tmp.mkdir(parents=True)
     base = published(exports)
-    for name in (*PARTS, STATE):
+    for name in PARTS:
         source = _source_of(exports, base, name)
         if source is not None:
             _link_tree(source, tmp / name)

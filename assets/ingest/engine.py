@@ -513,9 +513,9 @@ def unloaded(con: duckdb.DuckDBPyConnection, source: str) -> list[tuple[str, str
 def load_stamp(con: duckdb.DuckDBPyConnection, table: str):
     """The `_loaded_at` of a load into `raw.<table>`: now, and always later than every row the table holds.
 
-    dbt's incremental models take the raw rows stamped after the newest row they hold
-    (macros/loaded_since_last_build.sql): a stamp that never repeats nor goes back, even when the clock does
-    (a time-server correction, a restored VM), is what makes that exact."""
+    A raw table's data version is its row count and latest `_loaded_at` (assets/common/warehouse.py
+    `load_version`): a stamp that never repeats nor goes back, even when the clock does (a time-server
+    correction, a restored VM), is what makes every load that wrote a row change it."""
     return con.execute(f"""SELECT greatest(current_timestamp::TIMESTAMP,
                                            max(_loaded_at) + INTERVAL 1 MICROSECOND)
                            FROM raw.{table}""").fetchone()[0]

@@ -8,11 +8,12 @@ import warnings
 
 from dagster import (
     AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetExecutionContext, AssetKey, BackfillPolicy,
-    BetaWarning, MaterializeResult, asset,
+    BetaWarning, DataVersion, MaterializeResult, asset,
 )
 
 from assets.common.masking import safe_text
 from assets.common.resource import WarehouseResource
+from assets.common.warehouse import load_version
 from assets.ingest import duo, participation, students, survey
 from assets.ingest.engine import IngestReport, Source, load, scan, unloaded
 from assets.ingest.landing_zone import landing_zone_key
@@ -58,11 +59,13 @@ def _unpartitioned_raw_asset(source: Source, description: str):
             scanned = scan(source, settings, con, run_id=context.run_id)
             loaded = load(source, settings, con, run_id=context.run_id)
             (total,) = con.execute(f"SELECT count(*) FROM raw.{source.name}").fetchone()
+            version = load_version(con, source.name)
         _note_waiting(context, scanned)
         context.log.info("%s: %s", source.name, scanned.metadata())
+        # a run that loaded nothing keeps the table's version: what reads it is not stale (assets/common/stale.py)
         return MaterializeResult(
             metadata={**scanned.metadata(), "rows_upserted": loaded.rows_upserted, "rows_in_table": int(total)},
-            check_results=[_files_check(key, scanned)],
+            check_results=[_files_check(key, scanned)], data_version=DataVersion(version),
         )
 
     _load.__name__ = f"raw_{source.name}"

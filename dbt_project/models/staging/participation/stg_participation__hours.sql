@@ -1,19 +1,11 @@
 -- One row per timesheet line, with its calendar quarter and the canonical location.
 -- A table, not a view like the other staging models: at national scale (~7 M lines) three models and the tests
 -- read it, and a view would recompute the location and quarter for each of them.
---
--- Incremental by record_id: a build takes only the raw lines loaded after the newest line it holds, and
--- replaces the lines of the same record_id (delete+insert): a re-delivered line moves with its new date,
--- student or location. Exact because every load stamps its rows later than every row raw.participation_hours
--- holds (macros/loaded_since_last_build.sql) and an upsert never removes a record_id. A new dbt project, other
--- settings, a raw table that lost rows or an unfinished earlier build make the build a full refresh
--- (orchestration/build_plan.py `needs_full_refresh`), so a changed location rule reaches every line.
-{{ config(materialized='incremental', unique_key='record_id', incremental_strategy='delete+insert',
-          on_schema_change='fail') }}
+{{ config(materialized='table') }}
+
 with source as (
 
     select * from {{ source('participation', 'participation_hours') }}
-    {{ loaded_since_last_build() }}
 
 ),
 
@@ -29,7 +21,6 @@ locations as (
     from (
         select distinct location as delivered_location
         from {{ source('participation', 'participation_hours') }}
-        {{ loaded_since_last_build() }}
     ) as delivered
 
 ),
