@@ -27,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
 
     mat = sub.add_parser("materialize", help="load the landing zone and build every mart, check and export")
     mat.add_argument("--full", action="store_true",
-                     help="rebuild every model and export, not only what depends on the raw tables that changed")
+                     help="rebuild every model and write every export again, not only what is stale")
 
     rekey = sub.add_parser(
         "rekey", help="change the pseudonymisation key on purpose: load the whole landing zone again under the "

@@ -6,7 +6,7 @@ of dbt per warehouse (its parse, the build folders) is assets/common/dbt_state.p
 
 
 import contextlib
-import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -14,6 +14,8 @@ import time
 import uuid
 import warnings
 from collections.abc import Iterator, Mapping
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from dagster import (
@@ -26,8 +28,9 @@ from assets.common.dbt_command import (
 )
 from assets.common.dbt_project import dbt_asset_key, dbt_project, ensure_manifest
 from assets.common.dbt_state import build_target, partial_parse_path, prune_build_targets, save_partial_parse
+from assets.common.disclosure import rules as disclosure_rules
 from assets.common.disclosure.rules import DisclosureRules
-from assets.common.fingerprint import fingerprint
+from assets.common.fingerprint import files_fingerprint, fingerprint
 from assets.common.resource import WarehouseResource
 from assets.common.settings import DBT_PROJECT_DIR, Settings
 from assets.common.warehouse import table_content_version
@@ -38,6 +41,8 @@ DBT_BUILD_ARGS = ("--exclude", "resource_type:unit_test")
 
 #: the schemas whose models report their content as their data version (small tables, read by the exports)
 CONTENT_VERSIONED_SCHEMAS = ("marts", "restricted")
+
+DISCLOSURE_LIBRARY = Path(disclosure_rules.__file__).parent
 
 ensure_manifest()  # the one work at import: dagster-dbt reads the manifest below
 
@@ -76,20 +81,33 @@ class WarehouseDbtTranslator(DagsterDbtTranslator):
             return spec
         node = self.get_resource_props(manifest, unique_id)
         docs = [node.get("description", ""), {c: v.get("description", "") for c, v in node.get("columns", {}).items()}]
+        # its tests (a new or stricter test is run), and what a Python model calls (disclosure control)
+        tests = sorted(json.dumps([t.get("raw_code"), t.get("test_metadata"), t.get("config")], sort_keys=True,
+                                  default=str)
+                       for t in (manifest["nodes"].get(c, {}) for c in manifest.get("child_map", {}).get(unique_id, []))
+                       if t.get("resource_type") == "test")
+        library = disclosure_library_version() if node.get("language") == "python" else ""
         return spec.replace_attributes(code_version=fingerprint(
-            own=spec.code_version, config=node.get("config", {}), docs=docs, project=self._project_version(manifest)))
+            own=spec.code_version, config=node.get("config", {}), docs=docs, tests=tests, library=library,
+            project=self._project_version(manifest)))
 
     def _project_version(self, manifest: Mapping[str, Any]) -> str:
-        """The project's own macros and variables, and the settings: once per manifest."""
+        """The project's own macros, its dbt_project.yml (variables) and the settings: once per manifest."""
         cached = getattr(self, "_project_versions", {})
         if id(manifest) not in cached:
             name = manifest["metadata"].get("project_name", "")
             macros = {key: macro["macro_sql"] for key, macro in manifest["macros"].items()
                       if macro.get("package_name") == name}
-            cached[id(manifest)] = fingerprint(macros=macros, vars=manifest.get("vars", {}),
-                                               settings=settings_version())
+            cached[id(manifest)] = fingerprint(macros=macros, settings=settings_version(),
+                                               project=files_fingerprint([DBT_PROJECT_DIR / "dbt_project.yml"]))
             self._project_versions = cached
         return cached[id(manifest)]
+
+
+@cache
+def disclosure_library_version() -> str:
+    """The disclosure library the Python models call (assets/common/disclosure/)."""
+    return files_fingerprint(sorted(DISCLOSURE_LIBRARY.glob("*.py")))
 
 
 #: dbt's tests of its sources (raw tables) are asset checks on the raw assets, run by the dbt build
@@ -114,6 +132,7 @@ def warehouse_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, wa
     invocation = dbt.cli(["build", *DBT_BUILD_ARGS], context=context, target_path=target)
     selected_checks = context.selected_asset_check_keys
     held: list[Output] = []
+    held_checks: list[AssetCheckResult] = []
     try:
         for event in invocation.stream():  # raises at the end when a model or test failed
             # dagster-dbt also runs the source tests upstream of a subset's models (an increment); where the run
@@ -121,18 +140,26 @@ def warehouse_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, wa
             if isinstance(event, AssetCheckResult) and \
                     AssetCheckKey(event.asset_key, event.check_name) not in selected_checks:
                 continue
-            if isinstance(event, Output) and context.asset_key_for_output(event.output_name).path[0] \
-                    in CONTENT_VERSIONED_SCHEMAS:
+            if isinstance(event, Output) and _content_versioned(context.asset_key_for_output(event.output_name)):
                 held.append(event)  # versioned once dbt has let go of the warehouse (DuckDB: one writer)
+                continue
+            if isinstance(event, AssetCheckResult) and _content_versioned(event.asset_key):
+                held_checks.append(event)  # after the materialisation it checks
                 continue
             yield event
     except Exception:
         yield from _with_content_versions(context, warehouse, held)  # what was built is recorded as built
+        yield from held_checks
         raise
     finally:
         save_partial_parse(settings, invocation.target_path)  # for dbt docs generate and the next build
         prune_build_targets(settings)
     yield from _with_content_versions(context, warehouse, held)
+    yield from held_checks
+
+
+def _content_versioned(key: AssetKey) -> bool:
+    return key.path[0] in CONTENT_VERSIONED_SCHEMAS
 
 
 def _with_content_versions(context: AssetExecutionContext, warehouse: WarehouseResource,

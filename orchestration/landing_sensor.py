@@ -134,7 +134,7 @@ def landing_run_requests(settings: Settings, seen: dict[str, str]) -> tuple[list
 @sensor(name="landing_files", minimum_interval_seconds=LANDING_INTERVAL_S, default_status=sensor_status(),
         jobs=[refresh_hours_job, refresh_survey_job, ingest_job],
         description="A new or changed landing file starts runs for exactly the quarters / survey years it holds "
-                    "(other sources: ingest_landing). build_after_loads then rebuilds the warehouse.")
+                    "(other sources: ingest_landing). build_after_loads then builds what they made stale.")
 def landing_files(context: SensorEvaluationContext, warehouse: WarehouseResource):
     seen = json.loads(context.cursor or "{}")
     planned = landing_run_requests(warehouse.settings(), seen)
@@ -146,23 +146,26 @@ def landing_files(context: SensorEvaluationContext, warehouse: WarehouseResource
     return SensorResult(run_requests=requests, cursor=json.dumps(now, sort_keys=True))
 
 
-@run_status_sensor(run_status=DagsterRunStatus.SUCCESS, name="build_after_loads", monitored_jobs=LOAD_JOBS,
-                   request_job=transform_job, default_status=sensor_status(),
-                   description="After a successful load, one build_warehouse run of what is stale (dbt models "
-                               "with their tests, checks, exports); loads that finish while a build is still "
-                               "queued share it.")
+@run_status_sensor(run_status=DagsterRunStatus.SUCCESS, name="build_after_loads",
+                   monitored_jobs=[*LOAD_JOBS, transform_job], request_job=transform_job,
+                   default_status=sensor_status(),
+                   description="After a successful load, one build_warehouse run of what is stale (dbt models with "
+                               "their tests, checks, exports). While a build is queued or running, it waits for "
+                               "that build's success and then builds what is still stale.")
 def build_after_loads(context: RunStatusSensorContext):
     run = context.dagster_run
     if run.tags.get(TRIGGER_TAG) == "materialize":
         return SkipReason("wellbeing materialize builds the warehouse itself")
-    queued = context.instance.get_run_ids(RunsFilter(
+    # a build in progress may hold models whose checks have not run yet: what is stale is decided after it
+    building = context.instance.get_run_ids(RunsFilter(
         job_name=transform_job.name,
-        statuses=[DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED, DagsterRunStatus.STARTING]), limit=1)
-    if queued:
-        return SkipReason(f"build {queued[0]} is queued and will include {run.job_name} ({run.run_id})")
+        statuses=[DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED, DagsterRunStatus.STARTING,
+                  DagsterRunStatus.STARTED]), limit=1)
+    if building:
+        return SkipReason(f"build {building[0]} is under way; when it succeeds, what is still stale is built")
     stale = stale_assets(asset_specs(), context.instance, build_candidates())
     if not stale:
-        return SkipReason(f"{run.job_name} ({run.run_id}) changed nothing the warehouse is built from")
+        return SkipReason(f"nothing the warehouse is built from changed since {run.job_name} ({run.run_id})")
     return RunRequest(run_key=f"build-after-{run.run_id}", asset_selection=stale,
                       tags={TRIGGER_TAG: f"after {run.run_id}"})
 

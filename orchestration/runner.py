@@ -24,7 +24,7 @@ from orchestration.failures import describe_failures
 from orchestration.graph import asset_specs, build_candidates
 from assets.common.stale import stale_assets
 from orchestration.stale_runs import fail_abandoned_runs, process_tags
-from assets.exports.assets import run_in_progress
+from assets.exports.assets import REWRITABLE, run_in_progress
 from assets.exports.sets import remove_abandoned, remove_unpublished
 from assets.ingest.partitions import (
     contiguous_ranges, quarter_label, quarter_partition_key, quarter_partitions, survey_year_partitions,
@@ -65,7 +65,9 @@ def _run_everything(defs, instance: DagsterInstance, settings: Settings, out: Ca
     exports = len(selection) - models
     out(f"4/4 build: {'everything: ' if full else ''}{_count(models, 'table')} with their tests and checks, "
         f"{_count(exports, 'export')} …")
-    problems, run_id = _run(defs, "build_warehouse", instance, {}, out, asset_selection=selection)
+    # `--full`: the exports write their files again even where what they are made from is unchanged
+    ops = {"ops": {assets_def.op.name: {"config": {"rewrite": True}} for assets_def in REWRITABLE}} if full else {}
+    problems, run_id = _run(defs, "build_warehouse", instance, {}, out, asset_selection=selection, run_config=ops)
     if problems:  # a build whose publication a check blocked leaves no unpublished set behind
         remove_unpublished(settings.exports_dir, run_id)
     return problems
@@ -103,7 +105,7 @@ def _load(defs, instance: DagsterInstance, settings: Settings, out: Callable[[st
 
 
 def _run(defs, job_name: str, instance: DagsterInstance, tags: dict[str, str], out: Callable[[str], None],
-         asset_selection: list[AssetKey] | None = None) -> tuple[list[str], str]:
+         asset_selection: list[AssetKey] | None = None, run_config: dict | None = None) -> tuple[list[str], str]:
     """Run the job in this process and say what it did in counts: (what went wrong, as sentences; the run's
     id)."""
     started = time.monotonic()
@@ -112,7 +114,8 @@ def _run(defs, job_name: str, instance: DagsterInstance, tags: dict[str, str], o
     level = os.environ.get("WB_LOG_LEVEL", "WARNING").upper()
     tags = {**tags, TRIGGER_TAG: "materialize", **process_tags()}
     result = job.execute_in_process(instance=instance, tags=tags, raise_on_error=False, asset_selection=asset_selection,
-                                    run_config={"loggers": {"console": {"config": {"log_level": level}}}})
+                                    run_config={**(run_config or {}),
+                                                "loggers": {"console": {"config": {"log_level": level}}}})
     if result.success:
         out(f"    {time.monotonic() - started:.1f} s: {step_counts(result)}")
     return (describe_failures(result.all_events) if not result.success else []), result.run_id

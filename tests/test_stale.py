@@ -208,3 +208,22 @@ def test_the_build_reaches_every_export_from_either_partitioned_source(source):
     else:
         assert {k for k in reached if k.startswith("exports/")} == exports - {"exports/participation_charts"}
         assert "marts/wellbeing_indicators" in reached and "marts/participation_institution" not in reached
+
+
+def test_no_model_outside_the_content_versioned_schemas_reads_one_inside():
+    """The dbt asset yields the marts' (and restricted tables') materialisations after dbt has finished, to
+    version them by their contents; Dagster wants a multi-asset's outputs in dependency order, so no model it
+    yields earlier may read one of them."""
+    import json
+
+    from assets.common.dbt_project import dbt_asset_key, dbt_project
+    from orchestration.dbt import CONTENT_VERSIONED_SCHEMAS
+
+    manifest = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
+    nodes = manifest["nodes"]
+    held = {uid for uid, node in nodes.items() if node["resource_type"] in ("model", "seed")
+            and dbt_asset_key(node).path[0] in CONTENT_VERSIONED_SCHEMAS}
+    assert held, "the marts are content-versioned"
+    readers = {uid: [d for d in node["depends_on"].get("nodes", []) if d in held] for uid, node in nodes.items()
+               if node["resource_type"] in ("model", "seed") and uid not in held}
+    assert {uid: deps for uid, deps in readers.items() if deps} == {}

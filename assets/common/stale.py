@@ -15,9 +15,10 @@ same comparison. An asset is stale when
 - an unpartitioned parent has another data version than the one it read (raw tables: rows and latest load;
   marts: their contents; the rest: Dagster's hash of code and inputs), or a partitioned parent (hours per
   quarter, survey years) has a materialisation of any partition after the one it read;
-- or its latest materialisation came from a run that failed. Dagster leaves this out; it matters when a blocking
-  check failed: the checked asset then holds its new inputs, and a rule by versions alone would build its
-  children next time without checking it again. A failed run is rebuilt, with its checks, until it succeeds.
+- or its latest materialisation came from a run that did not succeed (failed, cancelled, or still running).
+  Dagster leaves this out; it matters when a blocking check failed: the checked asset then holds its new
+  inputs, and a rule by versions alone would build its children next time without checking it again. What a
+  failed run made is rebuilt, with its checks, until a run succeeds.
 
 The third rule is a plan: a parent rebuilt with the same rows keeps its data version. So an asset planned stale
 for its parent's sake asks again when it runs (`unchanged_since_last`: the rules without the third), and an
@@ -36,7 +37,6 @@ from dagster import (
 
 #: the tags Dagster gives a materialisation (its data version; `DataProvenance` reads the rest)
 DATA_VERSION_TAG = "dagster/data_version"
-FAILED = (DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED)
 
 
 def downstream_of(specs: Iterable[AssetSpec], roots: Iterable[AssetKey]) -> set[AssetKey]:
@@ -81,29 +81,38 @@ def unchanged_since_last(instance: DagsterInstance, spec: AssetSpec,
     return _Latest(instance).unchanged(spec, set(partitioned))
 
 
+def run_succeeded(instance: DagsterInstance, run_id: str) -> bool:
+    return bool(instance.get_run_records(RunsFilter(run_ids=[run_id], statuses=[DagsterRunStatus.SUCCESS]),
+                                         limit=1))
+
+
+def latest_record(instance: DagsterInstance, key: AssetKey) -> EventLogRecord | None:
+    """The asset's latest materialisation (of any partition)."""
+    found = instance.fetch_materializations(key, limit=1).records
+    return found[0] if found else None
+
+
 class _Latest:
     """Each asset's latest materialisation (of any partition) and the runs that failed, read once."""
 
     def __init__(self, instance: DagsterInstance):
         self.instance = instance
         self.records: dict[AssetKey, EventLogRecord | None] = {}
-        self.failed: dict[str, bool] = {}
+        self.succeeded: dict[str, bool] = {}
 
     def record(self, key: AssetKey) -> EventLogRecord | None:
         if key not in self.records:
-            found = self.instance.fetch_materializations(key, limit=1).records
-            self.records[key] = found[0] if found else None
+            self.records[key] = latest_record(self.instance, key)
         return self.records[key]
 
-    def run_failed(self, run_id: str) -> bool:
-        if run_id not in self.failed:
-            self.failed[run_id] = bool(self.instance.get_run_records(
-                RunsFilter(run_ids=[run_id], statuses=list(FAILED)), limit=1))
-        return self.failed[run_id]
+    def run_succeeded(self, run_id: str) -> bool:
+        if run_id not in self.succeeded:
+            self.succeeded[run_id] = run_succeeded(self.instance, run_id)
+        return self.succeeded[run_id]
 
     def unchanged(self, spec: AssetSpec, partitioned: set[AssetKey]) -> EventLogRecord | None:
         record = self.record(spec.key)
-        if record is None or self.run_failed(record.run_id):
+        if record is None or not self.run_succeeded(record.run_id):
             return None
         provenance = DataProvenance.from_tags(record.asset_materialization.tags or {})
         if provenance is None or (spec.code_version is not None and spec.code_version != provenance.code_version):

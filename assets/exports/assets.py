@@ -18,8 +18,9 @@ import os
 from pathlib import Path
 
 import psycopg
-from dagster import (AssetExecutionContext, AssetKey, DagsterInstance, Failure, MaterializeResult, MetadataValue,
-                     RetryRequested, asset)
+from dagster import (AssetExecutionContext, AssetKey, Config, DagsterInstance, Failure, MaterializeResult,
+                     MetadataValue, RetryRequested, asset)
+from pydantic import Field
 from dagster_dbt import DbtCliResource
 from matplotlib.figure import Figure
 
@@ -29,7 +30,7 @@ from assets.common.fingerprint import files_fingerprint, fingerprint
 from assets.common.private import private_file
 from assets.common.resource import WarehouseResource
 from assets.common.settings import data_group, redact_dsn
-from assets.common.stale import unchanged_since_last
+from assets.common.stale import latest_record, run_succeeded, unchanged_since_last
 from assets.exports import charts, sets
 from assets.exports.catalog import TableDoc, table_docs, tables_in
 from assets.exports.dbt_docs import generate_docs
@@ -42,6 +43,7 @@ from assets.ingest.raw_assets import WRITER_POOL
 GROUP = "exports"
 MARTS, RESTRICTED = "marts", "restricted"
 COPY_NAME = "wellbeing_marts.duckdb"
+PUBLISHED_KEY = AssetKey([GROUP, "published"])
 CHART_DPI = 120        # the PNG files
 PREVIEW_DPI = 60       # the previews inlined in the asset's metadata (Dagster UI)
 
@@ -87,12 +89,28 @@ def run_in_progress(instance: DagsterInstance) -> sets.RunAlive:
     return alive
 
 
-def _standing(context: AssetExecutionContext, settings, part: str) -> dict | None:
+class ExportConfig(Config):
+    rewrite: bool = Field(default=False, description="Write the export even when what it is made from is "
+                                                    "unchanged (`wellbeing materialize --full` sets it).")
+
+
+def _published_after(context: AssetExecutionContext, record) -> bool:
+    """Whether the export's materialisation `record` was published: `exports/published` ran after it, and the
+    run it came from succeeded (an export made without `published`, from the UI, was never seen by readers)."""
+    publication = latest_record(context.instance, PUBLISHED_KEY)
+    return publication is not None and publication.storage_id > record.storage_id and \
+        run_succeeded(context.instance, record.run_id)
+
+
+def _standing(context: AssetExecutionContext, settings, part: str, config: ExportConfig) -> dict | None:
     """The metadata of this export's last materialisation, when nothing it reads or is made of changed since
-    (assets/common/stale.py `unchanged_since_last`) and its published files are all there; else None."""
+    (assets/common/stale.py `unchanged_since_last`), it was published and its published files are all there;
+    else None."""
+    if config.rewrite:
+        return None
     spec = next(spec for spec in context.assets_def.specs if spec.key == context.asset_key)
     record = unchanged_since_last(context.instance, spec)
-    if record is None:
+    if record is None or not _published_after(context, record):
         return None
     metadata = dict(record.asset_materialization.metadata)
     files = getattr(metadata.get("files"), "value", None)
@@ -109,11 +127,11 @@ def _set_part(context: AssetExecutionContext, settings, name: str) -> tuple[Path
             sets.part(settings, context.run.run_id, name, alive=alive))
 
 
-def _table_exports(context: AssetExecutionContext, warehouse: WarehouseResource, schema: str,
+def _table_exports(context: AssetExecutionContext, warehouse: WarehouseResource, config: ExportConfig, schema: str,
                    part: str, dictionary: bool) -> MaterializeResult:
     """Every table of `schema` as Parquet and CSV (and, for `dictionary`, the data dictionary)."""
     settings = warehouse.settings()
-    if (standing := _standing(context, settings, part)) is not None:
+    if (standing := _standing(context, settings, part, config)) is not None:
         return MaterializeResult(metadata=standing)
     _export_set, folder = _set_part(context, settings, part)
     docs = table_docs(dbt_project.manifest_path, schema)
@@ -144,17 +162,17 @@ TABLES_CODE = _code_version("tables", "csv_dialect", "catalog", "publish")
        kinds={"parquet", "csv"}, code_version=TABLES_CODE,
        description="exports/bi/<table>.parquet (Power BI, dbt's descriptions in the field metadata) and "
                    "<table>.csv (Excel, Dutch locale) for every marts table, and DATA_DICTIONARY.md.")
-def bi_tables(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
-    return _table_exports(context, warehouse, MARTS, "bi", dictionary=True)
+def bi_tables(context: AssetExecutionContext, config: ExportConfig, warehouse: WarehouseResource) -> MaterializeResult:
+    return _table_exports(context, warehouse, config, MARTS, "bi", dictionary=True)
 
 
 @asset(key=AssetKey([GROUP, "bi_duckdb"]), deps=MARTS_KEYS, group_name=GROUP, pool=WRITER_POOL,
        kinds={"duckdb"}, code_version=TABLES_CODE,
        description="exports/bi/wellbeing_marts.duckdb: the marts schema only, in DuckDB 1.4's storage format, "
                    "for analysts' SQL; swapped in whole, so an open connection keeps the old copy.")
-def bi_duckdb(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+def bi_duckdb(context: AssetExecutionContext, config: ExportConfig, warehouse: WarehouseResource) -> MaterializeResult:
     settings = warehouse.settings()
-    if (standing := _standing(context, settings, "bi")) is not None:
+    if (standing := _standing(context, settings, "bi", config)) is not None:
         return MaterializeResult(metadata=standing)
     _export_set, folder = _set_part(context, settings, "bi")
     docs = table_docs(dbt_project.manifest_path, MARTS)
@@ -170,15 +188,17 @@ def bi_duckdb(context: AssetExecutionContext, warehouse: WarehouseResource) -> M
        pool=WRITER_POOL, kinds={"parquet", "csv"}, code_version=TABLES_CODE,
        description="exports/restricted/<table>.parquet and .csv for the restricted.* tables (individual "
                    "feedback), apart from the BI exports. Never in exports/bi.")
-def restricted_tables(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
-    return _table_exports(context, warehouse, RESTRICTED, "restricted", dictionary=False)
+def restricted_tables(context: AssetExecutionContext, config: ExportConfig,
+                      warehouse: WarehouseResource) -> MaterializeResult:
+    return _table_exports(context, warehouse, config, RESTRICTED, "restricted", dictionary=False)
 
 
 @asset(key=AssetKey([GROUP, "dbt_docs"]), deps=MARTS_KEYS + RESTRICTED_KEYS, group_name=GROUP, pool=WRITER_POOL,
        kinds={"dbt"}, code_version=_code_version("dbt_docs"),
        description="exports/docs/: dbt's documentation site (index.html opens from a file share), "
                    "manifest.json and catalog.json.")
-def dbt_docs(context: AssetExecutionContext, warehouse: WarehouseResource, dbt: DbtCliResource) -> MaterializeResult:
+def dbt_docs(context: AssetExecutionContext, config: ExportConfig, warehouse: WarehouseResource,
+             dbt: DbtCliResource) -> MaterializeResult:
     """The site shows the project and the built tables' columns, not their rows: when both are what the last
     published site was made from (its materialisation's `docs_version`) and its files are in the set, the site
     stands (`dbt docs generate` takes seconds; new rows in a mart change nothing in it)."""
@@ -187,10 +207,10 @@ def dbt_docs(context: AssetExecutionContext, warehouse: WarehouseResource, dbt: 
     with warehouse.connect() as con:
         version = fingerprint(project=files_fingerprint(dbt_project_files()), columns=built_columns(con))
     index = str(settings.exports_dir / "docs" / "index.html")  # where readers find it, wherever the folder moved
-    last = context.instance.get_latest_materialization_event(context.asset_key)
-    shown = last.asset_materialization.metadata if last is not None and last.asset_materialization else {}
+    last = latest_record(context.instance, context.asset_key)
+    shown = last.asset_materialization.metadata if last is not None and _published_after(context, last) else {}
     files = getattr(shown.get("files"), "value", None) or []
-    if getattr(shown.get("docs_version"), "value", None) == version and files and \
+    if not config.rewrite and getattr(shown.get("docs_version"), "value", None) == version and files and \
             all((folder / name).exists() for name in files):
         context.log.info("dbt project and the built tables' columns unchanged: the published docs stand")
         unchanged = True
@@ -210,10 +230,11 @@ def built_columns(con) -> list[tuple]:
                           ORDER BY ALL""").fetchall()
 
 
-def _charts(context: AssetExecutionContext, warehouse: WarehouseResource, draw, prune: str) -> MaterializeResult:
+def _charts(context: AssetExecutionContext, warehouse: WarehouseResource, config: ExportConfig, draw,
+            prune: str) -> MaterializeResult:
     """Draw charts from the marts and publish them, with previews for the Dagster UI."""
     settings = warehouse.settings()
-    if (standing := _standing(context, settings, "charts")) is not None:
+    if (standing := _standing(context, settings, "charts", config)) is not None:
         return MaterializeResult(metadata=standing)
     _export_set, folder = _set_part(context, settings, "charts")
     with warehouse.connect() as con:
@@ -246,16 +267,18 @@ CHARTS_CODE = _code_version("charts", "render", "publish", dpi=[CHART_DPI, PREVI
        description="exports/charts/participation_by_location.png, participation_by_domain.png (the latest "
                    "complete calendar year, per quarter, participated beside available) and "
                    "participation_trend.png (the institution over all quarters).")
-def participation_charts(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
-    return _charts(context, warehouse, charts.participation_charts, "participation_*.png")
+def participation_charts(context: AssetExecutionContext, config: ExportConfig,
+                         warehouse: WarehouseResource) -> MaterializeResult:
+    return _charts(context, warehouse, config, charts.participation_charts, "participation_*.png")
 
 
 @asset(key=AssetKey([GROUP, "wellbeing_charts"]), deps=_marts("wellbeing_indicators"), group_name=GROUP,
        pool=WRITER_POOL, kinds={"matplotlib"}, code_version=CHARTS_CODE,
        description="exports/charts/wellbeing_<indicator>.png: per indicator the trend over the survey years, "
                    "the institution and each location, with 95 % confidence intervals; suppressed cells marked.")
-def wellbeing_charts(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
-    return _charts(context, warehouse, charts.wellbeing_charts, "wellbeing_*.png")
+def wellbeing_charts(context: AssetExecutionContext, config: ExportConfig,
+                     warehouse: WarehouseResource) -> MaterializeResult:
+    return _charts(context, warehouse, config, charts.wellbeing_charts, "wellbeing_*.png")
 
 
 @asset(key=AssetKey([GROUP, "serving_postgres"]), deps=[*MARTS_KEYS, AssetKey([GROUP, "published"])],
@@ -267,10 +290,11 @@ def wellbeing_charts(context: AssetExecutionContext, warehouse: WarehouseResourc
                    "(WB_SERVING_DSN), replaced in one transaction, for many BI users at once, after the files "
                    "(exports/published), so it never shows a state the files do not. Does nothing while "
                    "WB_SERVING_DSN is unset.")
-def serving_postgres(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+def serving_postgres(context: AssetExecutionContext, config: ExportConfig,
+                     warehouse: WarehouseResource) -> MaterializeResult:
     settings = warehouse.settings()
     spec = next(spec for spec in context.assets_def.specs if spec.key == context.asset_key)
-    if (record := unchanged_since_last(context.instance, spec)) is not None:
+    if not config.rewrite and (record := unchanged_since_last(context.instance, spec)) is not None:
         context.log.info("the marts are unchanged since they were served: the serving database stands")
         return MaterializeResult(metadata={**record.asset_materialization.metadata, "unchanged": True})
     if not settings.serving_dsn:
@@ -291,7 +315,7 @@ def serving_postgres(context: AssetExecutionContext, warehouse: WarehouseResourc
 FILE_EXPORTS = [bi_tables, bi_duckdb, restricted_tables, dbt_docs, participation_charts, wellbeing_charts]
 
 
-@asset(key=AssetKey([GROUP, "published"]), deps=FILE_EXPORTS, group_name=GROUP, pool=WRITER_POOL,
+@asset(key=PUBLISHED_KEY, deps=FILE_EXPORTS, group_name=GROUP, pool=WRITER_POOL,
        code_version=_code_version("sets"),
        description="Switches exports/ to the set this run's file exports made (exports/current -> .sets/<run>, "
                    "with MANIFEST.json): together or not at all; runs only when every file export succeeded.")
@@ -310,3 +334,5 @@ def published(context: AssetExecutionContext, warehouse: WarehouseResource) -> M
 
 
 EXPORT_ASSETS = [*FILE_EXPORTS, published, serving_postgres]
+#: the exports that may keep what they made before (ExportConfig `rewrite` makes them write it again)
+REWRITABLE = [*FILE_EXPORTS, serving_postgres]

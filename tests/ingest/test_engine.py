@@ -119,8 +119,8 @@ def test_newest_file_wins_by_mtime_then_name(settings):
 
 
 def test_each_load_is_stamped_after_every_row_the_table_holds(settings):
-    """dbt's incremental staging takes the rows stamped after its newest row: a load never repeats or goes back
-    on a stamp, even when the clock does (here: a stored row stamped in 2999, as after a clock set back)."""
+    """A raw table's data version is its rows and latest stamp: a load never repeats or goes back on a stamp,
+    even when the clock does (here: a stored row stamped in 2999, as after a clock set back)."""
     header = "record_id,student_number,programme_code,location,work_date,hours\n"
     write(settings, "participation/hours/a.csv", header + "h1,1,34116,Delft,2023-01-02,5\n")
     ingest(participation.HOURS, settings)

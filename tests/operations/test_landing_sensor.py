@@ -22,6 +22,7 @@ from assets.common.resource import WarehouseResource
 from assets.common.warehouse import connect
 from orchestration.definitions import defs
 from assets.ingest.partitions import contiguous_ranges
+from orchestration.graph import build_candidates
 from orchestration.landing_sensor import build_after_loads, landing_files
 from assets.ingest.partitions import quarter_partitions
 from orchestration.schedules import weekly_current_quarter, yearly_survey_cycle
@@ -146,11 +147,22 @@ def test_a_successful_load_is_followed_by_one_build(tmp_path):
             dagster_event=_success_event(instance, load))
         request = build_after_loads(context)
         assert isinstance(request, RunRequest) and request.run_key == f"build-after-{load.run_id}"
+        # what is stale: in an instance that never built anything, every model and export of the build
+        assert set(request.asset_selection) == build_candidates()
 
-        # a build not yet started takes this load along: no second build
+        # a build not yet started, or running, is waited for: no second build now ...
         queued = instance.create_run_for_job(defs.resolve_job_def("build_warehouse"), status=DagsterRunStatus.NOT_STARTED)
         assert isinstance(build_after_loads(context), SkipReason)
         instance.report_run_canceled(queued)
+        running = instance.create_run_for_job(defs.resolve_job_def("build_warehouse"), status=DagsterRunStatus.STARTED)
+        assert "under way" in build_after_loads(context).skip_message
+        instance.report_run_canceled(running)
+        # ... and when a build succeeds, what is still stale is built
+        built = instance.create_run_for_job(defs.resolve_job_def("build_warehouse"), status=DagsterRunStatus.SUCCESS)
+        after_build = build_after_loads(build_run_status_sensor_context(
+            sensor_name="build_after_loads", dagster_instance=instance, dagster_run=built,
+            dagster_event=_success_event(instance, built)))
+        assert isinstance(after_build, RunRequest) and after_build.run_key == f"build-after-{built.run_id}"
 
         # `wellbeing materialize` builds the warehouse itself
         cli = instance.create_run_for_job(defs.resolve_job_def("ingest_landing"), tags={TRIGGER_TAG: "materialize"})
