@@ -166,7 +166,9 @@ def build_after_loads(context: RunStatusSensorContext):
     stale = stale_assets(asset_specs(), context.instance, build_candidates())
     if not stale:
         return SkipReason(f"nothing the warehouse is built from changed since {run.job_name} ({run.run_id})")
-    return RunRequest(run_key=f"build-after-{run.run_id}", asset_selection=stale,
+    # all of it stale: the whole job, with dbt's tests of the raw tables as their checks
+    whole = set(stale) == build_candidates()
+    return RunRequest(run_key=f"build-after-{run.run_id}", asset_selection=None if whole else stale,
                       tags={TRIGGER_TAG: f"after {run.run_id}"})
 
 

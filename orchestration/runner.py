@@ -67,7 +67,10 @@ def _run_everything(defs, instance: DagsterInstance, settings: Settings, out: Ca
         f"{_count(exports, 'export')} …")
     # `--full`: the exports write their files again even where what they are made from is unchanged
     ops = {"ops": {assets_def.op.name: {"config": {"rewrite": True}} for assets_def in REWRITABLE}} if full else {}
-    problems, run_id = _run(defs, "build_warehouse", instance, {}, out, asset_selection=selection, run_config=ops)
+    # everything stale (a first build, `--full`): the whole job, with dbt's tests of the raw tables as their checks
+    whole = set(selection) == candidates
+    problems, run_id = _run(defs, "build_warehouse", instance, {}, out, asset_selection=None if whole else selection,
+                            run_config=ops)
     if problems:  # a build whose publication a check blocked leaves no unpublished set behind
         remove_unpublished(settings.exports_dir, run_id)
     return problems
