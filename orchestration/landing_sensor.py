@@ -163,11 +163,12 @@ def build_after_loads(context: RunStatusSensorContext):
                   DagsterRunStatus.STARTED]), limit=1)
     if building:
         return SkipReason(f"build {building[0]} is under way; when it succeeds, what is still stale is built")
-    stale = stale_assets(asset_specs(), context.instance, build_candidates())
+    candidates = build_candidates()
+    stale = stale_assets(asset_specs(), context.instance, candidates)
     if not stale:
         return SkipReason(f"nothing the warehouse is built from changed since {run.job_name} ({run.run_id})")
     # all of it stale: the whole job, with dbt's tests of the raw tables as their checks
-    whole = set(stale) == build_candidates()
+    whole = set(stale) == candidates
     return RunRequest(run_key=f"build-after-{run.run_id}", asset_selection=None if whole else stale,
                       tags={TRIGGER_TAG: f"after {run.run_id}"})
 

@@ -102,14 +102,17 @@ def _published_after(context: AssetExecutionContext, record) -> bool:
         run_succeeded(context.instance, record.run_id)
 
 
+def _own_spec(context: AssetExecutionContext):
+    return next(spec for spec in context.assets_def.specs if spec.key == context.asset_key)
+
+
 def _standing(context: AssetExecutionContext, settings, part: str, config: ExportConfig) -> dict | None:
     """The metadata of this export's last materialisation, when nothing it reads or is made of changed since
     (assets/common/stale.py `unchanged_since_last`), it was published and its published files are all there;
     else None."""
     if config.rewrite:
         return None
-    spec = next(spec for spec in context.assets_def.specs if spec.key == context.asset_key)
-    record = unchanged_since_last(context.instance, spec)
+    record = unchanged_since_last(context.instance, _own_spec(context))
     if record is None or not _published_after(context, record):
         return None
     metadata = dict(record.asset_materialization.metadata)
@@ -293,8 +296,7 @@ def wellbeing_charts(context: AssetExecutionContext, config: ExportConfig,
 def serving_postgres(context: AssetExecutionContext, config: ExportConfig,
                      warehouse: WarehouseResource) -> MaterializeResult:
     settings = warehouse.settings()
-    spec = next(spec for spec in context.assets_def.specs if spec.key == context.asset_key)
-    if not config.rewrite and (record := unchanged_since_last(context.instance, spec)) is not None:
+    if not config.rewrite and (record := unchanged_since_last(context.instance, _own_spec(context))) is not None:
         context.log.info("the marts are unchanged since they were served: the serving database stands")
         return MaterializeResult(metadata={**record.asset_materialization.metadata, "unchanged": True})
     if not settings.serving_dsn:
