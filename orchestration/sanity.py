@@ -3,11 +3,12 @@
     python -m orchestration.sanity [WAREHOUSE]      (default: $WB_DATA_DIR/warehouse/wellbeing.duckdb)
 
 Reads `marts.wellbeing_indicators` (level `institution`) read-only and prints, per survey year, each indicator's
-value and n next to the national student monitor's figures and the institution's own published SWM figures.
+value, its value weighted to the enrolled population (docs/weighting.md) and n next to the national student
+monitor's figures and the institution's own published SWM figures.
 A quick plausibility check for a new survey year or for generated demo data, not a test. Like for like only:
 each reference names the instrument of our indicator and of the published figure, and a national range is
-judged (inside / outside) only where both are the same instrument with the same cut-off; the others are shown
-as "not compared".
+judged (inside / outside) only where both are the same instrument with the same cut-off, and on the weighted
+value, as the national monitor weights its figures; the others are shown as "not compared".
 
 The reference figures are copied here (with their source) on purpose: the product reads no reference file at
 run time. The project's copy of the published figures is `assets/demo/data/published_figures.md`.
@@ -117,13 +118,13 @@ def wellbeing_sanity_rows(warehouse_path: Path | str) -> list[dict]:
                                   AND table_catalog = current_database()""").fetchone()[0]
         if not exists:
             return []
-        rows = con.execute("""SELECT survey_year, indicator, n_respondents, value, suppressed
+        rows = con.execute("""SELECT survey_year, indicator, n_respondents, value, value_weighted, suppressed
                               FROM marts.wellbeing_indicators WHERE level = 'institution'
                               ORDER BY survey_year, indicator""").fetchall()
     finally:
         con.close()
     result = []
-    for survey_year, indicator, n, value, suppressed in rows:
+    for survey_year, indicator, n, value, weighted, suppressed in rows:
         published, label = _reference_text(REFERENCES.get(indicator), survey_year)
         if indicator == "response_rate_pct":
             published = "; ".join(f"SWM {y}: n {n:,}" for y, n in PUBLISHED_RESPONDENTS.items())
@@ -132,35 +133,39 @@ def wellbeing_sanity_rows(warehouse_path: Path | str) -> list[dict]:
         reference = REFERENCES.get(indicator)
         if reference and reference.national and not reference.comparable:
             inside = "not compared"
-        elif reference and reference.national and value is not None:
+        elif reference and reference.national and weighted is not None:
             flip = (lambda v: 100 - v) if reference.complement else (lambda v: v)
             values = [flip(v) for v in reference.national.values()]
             margin = MARGIN["pct" if indicator.endswith("_pct") else "mean"]
-            inside = "inside" if min(values) - margin <= value <= max(values) + margin else "outside"
+            inside = "inside" if min(values) - margin <= weighted <= max(values) + margin else "outside"
         result.append({"survey_year": survey_year, "indicator": indicator, "n": n, "value": value,
-                       "suppressed": suppressed, "published": published, "label": label, "national_range": inside})
+                       "weighted": weighted, "suppressed": suppressed, "published": published, "label": label,
+                       "national_range": inside})
     rank = {name: i for i, name in enumerate(ORDER)}
     return sorted(result, key=lambda r: (r["survey_year"], rank.get(r["indicator"], len(ORDER)), r["indicator"]))
 
 
 def print_wellbeing_sanity_table(warehouse_path: Path | str, file: TextIO | None = None) -> list[dict]:
-    """Print, per survey year, the institution-wide value and n of each indicator beside the published figures."""
+    """Print, per survey year, the institution-wide value (unweighted and weighted) and n of each indicator beside
+    the published figures."""
     out = file or sys.stdout
     rows = wellbeing_sanity_rows(warehouse_path)
     if not rows:
         print(f"No wellbeing indicators in {warehouse_path} (marts.wellbeing_indicators is missing or empty).", file=out)
         return rows
     print(f"Wellbeing indicators, institution-wide, beside published figures\n  source: {SOURCE}\n"
-          f"  vs national: inside the national monitor's range ± {MARGIN['pct']:g} points (means ± {MARGIN['mean']:g})",
+          f"  vs national: the weighted value inside the national monitor's range ± {MARGIN['pct']:g} points "
+          f"(means ± {MARGIN['mean']:g})",
           file=out)
-    header = f"  {'indicator':<24} {'n':>6} {'value':>8}  {'published':<30} {'vs national':<12} what was published"
+    header = f"  {'indicator':<24} {'n':>6} {'value':>8} {'weighted':>8}  {'published':<30} {'vs national':<12} what was published"
     for year in sorted({r["survey_year"] for r in rows}):
         print(f"\nSurvey year {year}", file=out)
         print(header, file=out)
         print("  " + "-" * (len(header) - 2), file=out)
         for r in (r for r in rows if r["survey_year"] == year):
-            value = "suppr." if r["suppressed"] else ("-" if r["value"] is None else f"{r['value']:.1f}")
-            print(f"  {r['indicator']:<24} {r['n']:>6,} {value:>8}  {r['published']:<30} {r['national_range']:<12} "
+            value, weighted = ("suppr." if r["suppressed"] else ("-" if r[name] is None else f"{r[name]:.1f}")
+                               for name in ("value", "weighted"))
+            print(f"  {r['indicator']:<24} {r['n']:>6,} {value:>8} {weighted:>8}  {r['published']:<30} {r['national_range']:<12} "
                   f"{r['label']}".rstrip(), file=out)
     return rows
 

@@ -195,3 +195,54 @@ def test_demo_publishes_safe_and_complete_figures(demo):
                                     for row in before_hours), before_hours
     finally:
         con.close()
+
+
+def test_weighted_figures_follow_from_published_ones(demo):
+    """docs/weighting.md: a weighted figure tells nobody more than the published tables do. Rebuilt here from the
+    published rows of marts.wellbeing_indicators alone (the group's value and n, its published programme rows)
+    and the student counts: every programme row published with students is a stratum, the rest of the group is
+    one more, weights students / respondents capped at 5 × the group's mean."""
+    con = _con(demo)
+    try:
+        rows = con.execute("""
+            SELECT survey_year, level, group_name, location, domain, indicator, n_respondents, value,
+                   value_weighted, n_effective
+            FROM marts.wellbeing_indicators
+            WHERE level IN ('institution', 'location', 'domain', 'programme') AND indicator <> 'response_rate_pct'
+            """).fetchall()
+        students = {(y, lvl, g, loc): n for y, lvl, g, loc, n in con.execute("""
+            SELECT survey_year, level, group_name, location, n_students
+            FROM intermediate.int_wellbeing_students_per_group""").fetchall()}
+    finally:
+        con.close()
+    programmes = [r for r in rows if r[1] == "programme"]
+    checked = 0
+    for year, level, group, location, _domain, indicator, n, value, weighted, n_effective in rows:
+        if level == "programme" or weighted is None:
+            continue
+        scale = 1 if indicator.endswith("_mean") else 100
+
+        def member(p):
+            return p[0] == year and p[5] == indicator and (
+                level == "institution" or (level == "location" and p[3] == group)
+                or (level == "domain" and p[4] == group))
+
+        strata = []
+        for p in filter(member, programmes):
+            n_students = students.get((year, "programme", p[2], p[3])) or 0
+            if p[7] is not None and n_students > 0:
+                strata.append((p[6], p[7] / scale * p[6], n_students))
+        total_students = students[(year, level, group, location)]
+        rest_n = n - sum(s[0] for s in strata)
+        if rest_n:
+            strata.append((rest_n, value / scale * n - sum(s[1] for s in strata),
+                           max(total_students - sum(s[2] for s in strata), 0)))
+        cap = 5 * total_students / n
+        weights = [min(s[2] / s[0], cap) for s in strata]
+        weight_sum = sum(w * s[0] for w, s in zip(weights, strata))
+        rebuilt = scale * sum(w * s[1] for w, s in zip(weights, strata)) / weight_sum
+        assert rebuilt == pytest.approx(weighted, rel=1e-6, abs=1e-6), (year, level, group, indicator)
+        assert weight_sum ** 2 / sum(w * w * s[0] for w, s in zip(weights, strata)) == \
+            pytest.approx(n_effective, rel=1e-6)
+        checked += 1
+    assert checked > 500

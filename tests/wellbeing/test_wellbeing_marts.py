@@ -296,6 +296,42 @@ def test_groups_and_suppression(warehouse):
     assert (old["n_respondents"], old["value"], old["suppressed"]) == (2, None, True)
 
 
+# --- weighting (docs/weighting.md) ------------------------------------------------------------------------
+
+
+def test_weighted_institution_figures_by_hand(warehouse):
+    """K10, 2023, the institution: 34116 Haarlem is published and has 80 students (2023-Q2), a stratum of its own:
+    8 respondents, weight 80 / 8 = 10. Den Haag's 34405 is suppressed (the complement of Delft) and Delft has no
+    student count: both go to the rest, 4 + 1 respondents with 120 − 80 = 40 students, weight 40 / 5 = 8 (the cap,
+    5 × 120 / 13 = 46.2, does not bind).
+
+    Σw = 10·8 + 8·5 = 120; Σwy = 10·250 + 8·(80 + 40) = 3460, mean 3460 / 120 = 28.83 (unweighted 370 / 13 =
+    28.46); Σw² = 100·8 + 64·5 = 1120, n_eff = 120² / 1120 = 12.86; Σwy² = 10·9300 + 8·3400 = 120200,
+    s² = (120200 / 120 − 28.83²)·13 / 12; interval 28.83 ± t(0.975; 11)·s/√n_eff (df 11.86, floored as the
+    unweighted intervals are). K10 hoog (≥ 30): 5 of 8 in Haarlem, 2 of 5 in the rest: (10·5 + 8·2) / 120 = 55 %,
+    Wilson at n_eff."""
+    mean = indicator(warehouse, "institution", "all", "k10_mean")
+    n_eff = 120 ** 2 / 1120
+    s2 = (120200 / 120 - (3460 / 120) ** 2) * 13 / 12
+    half = 2.200985160 * math.sqrt(s2 / n_eff)
+    assert (mean["value"], mean["value_weighted"], mean["n_effective"]) == \
+        (pytest.approx(370 / 13), pytest.approx(3460 / 120), pytest.approx(n_eff))
+    assert (mean["ci_low_weighted"], mean["ci_high_weighted"]) == \
+        (pytest.approx(3460 / 120 - half), pytest.approx(3460 / 120 + half))
+    high = indicator(warehouse, "institution", "all", "k10_high_pct")
+    low, up = wilson(0.55 * n_eff, n_eff)
+    assert (high["value_weighted"], high["ci_low_weighted"], high["ci_high_weighted"]) == \
+        (pytest.approx(55.0), pytest.approx(low), pytest.approx(up))
+    # one stratum: Haarlem's weighted figure is its figure; suppressed rows and target groups have none
+    haarlem = indicator(warehouse, "location", "Haarlem", "k10_mean", location="Haarlem")
+    assert (haarlem["value_weighted"], haarlem["n_effective"]) == (pytest.approx(250 / 8), pytest.approx(8))
+    assert (haarlem["ci_low_weighted"], haarlem["ci_high_weighted"]) == \
+        (pytest.approx(haarlem["ci_low"]), pytest.approx(haarlem["ci_high"]))
+    assert indicator(warehouse, "location", "Den Haag", "k10_mean", location="Den Haag")["value_weighted"] is None
+    assert indicator(warehouse, "group", "gender:man", "k10_mean")["value_weighted"] is None
+    assert indicator(warehouse, "institution", "all", "response_rate_pct")["value_weighted"] is None
+
+
 # --- wellbeing_by_participation ---------------------------------------------------------------------------
 
 
@@ -387,7 +423,8 @@ def test_sanity_table(warehouse, capsys):
     assert "K10" in k10["label"]
     # the same instrument (a 0-10 ladder): every respondent answered 7, against the national 6.0-6.7 ± 0.2
     life = next(r for r in rows if r["survey_year"] == 2023 and r["indicator"] == "life_sat_mean")
-    assert (life["value"], life["published"], life["national_range"]) == (7.0, "national 2021/2023: 6-6.7", "outside")
+    assert (life["value"], life["weighted"], life["published"], life["national_range"]) == \
+        (7.0, pytest.approx(7.0), "national 2021/2023: 6-6.7", "outside")
     assert "ladder" in life["label"]
     assert [r["indicator"] for r in rows if r["survey_year"] == 2023][:2] == ["k10_mean", "k10_high_pct"]
     old = next(r for r in rows if r["survey_year"] == 2022 and r["indicator"] == "k10_mean")

@@ -98,3 +98,14 @@
                 ~ ") + (" ~ p2 ~ " - " ~ w2.low ~ ") * (" ~ p2 ~ " - " ~ w2.low ~ ")) end)",
     }) -%}
 {%- endmacro %}
+
+{#- The interval of an indicator of either kind (column `kind`: 'mean' or 'pct'): mean_interval for means, the
+    Wilson interval of `successes` out of `n` for percentages. -#}
+{% macro indicator_interval(kind, mean, variance, n, successes) -%}
+    {%- set t = mean_interval(mean, variance, n) -%}
+    {%- set wilson = wilson_interval(successes, n) -%}
+    {%- do return({
+        'low': "(case when " ~ kind ~ " = 'mean' then " ~ t.low ~ " else " ~ wilson.low ~ " end)",
+        'high': "(case when " ~ kind ~ " = 'mean' then " ~ t.high ~ " else " ~ wilson.high ~ " end)",
+    }) -%}
+{%- endmacro %}

@@ -100,8 +100,7 @@ cells as (
 
 ),
 
-{%- set mean_ci = mean_interval('value_mean', 'value_variance', 'n_respondents') %}
-{%- set pct_ci = wilson_interval('value_sum', 'n_respondents') %}
+{%- set ci = indicator_interval('indicator_kind', 'value_mean', 'value_variance', 'n_respondents', 'value_sum') %}
 
 measured as (
 
@@ -119,8 +118,8 @@ measured as (
             when indicator_kind = 'mean' then value_mean
             else 100 * value_sum / n_respondents  -- a count of 1s: exact (avg() may be a hair off)
         end as value,
-        case when indicator_kind = 'mean' then {{ mean_ci.low }} else {{ pct_ci.low }} end as ci_low,
-        case when indicator_kind = 'mean' then {{ mean_ci.high }} else {{ pct_ci.high }} end as ci_high
+        {{ ci.low }} as ci_low,
+        {{ ci.high }} as ci_high
 
     from cells
 
