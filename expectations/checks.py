@@ -64,6 +64,10 @@ MART_RULES: dict[str, MartRules] = {
     "wellbeing_indicators": MartRules((Rates(("value", "ci_low", "ci_high"), where=PCT_INDICATOR),), "wellbeing"),
     "wellbeing_by_participation": MartRules(
         (Rates(("value_participants", "value_non_participants"), where=PCT_INDICATOR),
+         Rates(("difference", "ci_low", "ci_high"), where=PCT_INDICATOR, low=-100, high=100),
+         Rates(("difference_domain_standardised",), where=PCT_INDICATOR, low=-100, high=100)), "wellbeing"),
+    "wellbeing_by_participation_and_domain": MartRules(
+        (Rates(("value_participants", "value_non_participants"), where=PCT_INDICATOR),
          Rates(("difference", "ci_low", "ci_high"), where=PCT_INDICATOR, low=-100, high=100)), "wellbeing"),
     # differences of published values, published only where both are (its dbt tests): no cell of its own to audit
     "wellbeing_changes": MartRules((Rates(("change", "ci_low", "ci_high"), where=PCT_INDICATOR, low=-100,

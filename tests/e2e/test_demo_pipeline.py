@@ -176,7 +176,8 @@ def test_demo_publishes_safe_and_complete_figures(demo):
             QUALIFY row_number() OVER (PARTITION BY asset ORDER BY checked_at DESC) = 1""").fetchall())
         assert audits == {f"marts/{m}": True for m in (
             "participation_institution", "participation_by_location", "participation_by_domain",
-            "participation_by_programme", "wellbeing_indicators", "wellbeing_by_participation")}
+            "participation_by_programme", "wellbeing_indicators", "wellbeing_by_participation",
+            "wellbeing_by_participation_and_domain")}
         for mart in ("participation_by_location", "participation_by_domain"):
             hidden = con.execute(f"""SELECT count(*) FROM marts.{mart} WHERE suppressed AND n_students >= 100
                                      AND has_hours_data AND has_pool_data""").fetchone()[0]

@@ -377,6 +377,47 @@ def test_by_participation_suppressed_when_a_group_is_small(warehouse):
     assert query(warehouse, "SELECT count(*) AS n FROM marts.wellbeing_by_participation")[0]["n"] == 2 * 20
 
 
+def test_by_participation_per_domain_and_standardised(warehouse):
+    """K10, 2023. Every participant is in GSW (Haarlem): participants r01–r03 (10, 20, 20), non-participants r04–r08
+    (30, 30, 40, 50, 50), difference 50/3 − 40 = −23.33, standard error √(33.33/3 + 100/5) = √31.11. CRB (Den Haag)
+    has no participant: no difference, and its non-participants are its domain row, which is withheld (Delft's
+    complement), so they are too. The domain-standardised difference is GSW's alone (one domain published),
+    ± 1.96 × the standard error; p two-sided normal."""
+    rows = {r["domain"]: r for r in query(warehouse, """SELECT * FROM marts.wellbeing_by_participation_and_domain
+                                                        WHERE survey_year = 2023 AND indicator = 'k10_mean'""")}
+    assert set(rows) == {"GSW", "CRB", "Onbekend"}
+    gsw = rows["GSW"]
+    assert (gsw["n_participants"], gsw["n_non_participants"], gsw["suppressed"]) == (3, 5, False)
+    assert (gsw["value_participants"], gsw["value_non_participants"], gsw["difference"]) == \
+        (pytest.approx(50 / 3), pytest.approx(40.0), pytest.approx(50 / 3 - 40))
+    crb = rows["CRB"]
+    assert (crb["n_participants"], crb["n_non_participants"], crb["value_non_participants"], crb["difference"]) == \
+        (0, 4, None, None)
+    assert crb["suppressed"] and crb["suppression_reason"] == "complementary"
+    row = by_participation(warehouse, "k10_mean")
+    se = math.sqrt((100 / 3) / 3 + 100 / 5)
+    assert (row["difference_domain_standardised"], row["n_domains_standardised"]) == \
+        (pytest.approx(50 / 3 - 40), 1)
+    assert (row["ci_low_domain_standardised"], row["ci_high_domain_standardised"]) == \
+        (pytest.approx(50 / 3 - 40 - Z * se), pytest.approx(50 / 3 - 40 + Z * se))
+    assert row["p_value_domain_standardised"] == pytest.approx(2 * stats.norm.sf((40 - 50 / 3) / se), abs=2e-7)
+    crude_se = math.sqrt((100 / 3) / 3 + stats.tvar([30, 30, 40, 50, 50, 20, 20, 30, 10, 40]) / 10)
+    assert row["p_value"] == pytest.approx(2 * stats.norm.sf((32 - 50 / 3) / crude_se), abs=2e-7)
+
+
+def test_q_values_are_benjamini_hochberg_per_year(warehouse):
+    """The q-values of a year are scipy's Benjamini–Hochberg adjustment of that year's published p-values."""
+    rows = query(warehouse, """SELECT indicator, p_value, q_value, p_value_domain_standardised AS ps,
+                                      q_value_domain_standardised AS qs
+                               FROM marts.wellbeing_by_participation WHERE survey_year = 2023 ORDER BY indicator""")
+    for p_column, q_column in (("p_value", "q_value"), ("ps", "qs")):
+        tested = [r for r in rows if r[p_column] is not None]
+        assert len(tested) >= 5
+        expected = stats.false_discovery_control([r[p_column] for r in tested], method="bh")
+        assert [r[q_column] for r in tested] == pytest.approx(list(expected))
+        assert all(r[q_column] is None for r in rows if r[p_column] is None)
+
+
 def test_changes_are_published_only_where_both_years_are(warehouse):
     """2022 has two respondents, all withheld: the 2023 institution row's change is withheld for last year's
     sake, with both counts published; no survey year before 2022, so no row for it."""

@@ -28,6 +28,9 @@ DECISION_COLUMNS = ("family", "period", "pattern", "level", "group_name", "locat
                     "input_hash")
 #: patterns decided after another of the same period, starting from its suppression
 FOLLOWS = {"hours": "counts"}
+#: levels whose cells are a breakdown that serves a derived figure (the domain-standardised comparison): hiding
+#: one costs this share of the persons in it, so complements are taken there before a row people read is hidden
+SECONDARY_LEVELS = {"comparison_domain": 0.1}
 
 
 @dataclass(frozen=True)
@@ -95,7 +98,9 @@ def build(rows: list[CellRow], rules: DisclosureRules) -> Built:
     largest_count = np.zeros(n)
     cells = []
     for i, row in enumerate(first):
-        cells.append(Cell(row.level, row.group_name, row.location, row.domain, bases[i]))
+        share = SECONDARY_LEVELS.get(row.level)
+        weight = None if share is None or bases[i] is None else share * (1.0 + bases[i])
+        cells.append(Cell(row.level, row.group_name, row.location, row.domain, bases[i], weight))
     primary = np.zeros(n, dtype=bool)
     reasons: list[str | None] = [None] * n
     measures = []
@@ -149,7 +154,7 @@ def build(rows: list[CellRow], rules: DisclosureRules) -> Built:
 
 
 #: the version of the method (solver and audit): another version decides every pattern again
-METHOD_VERSION = "1"
+METHOD_VERSION = "2"
 
 
 def input_hash(rows: list[CellRow], rules: DisclosureRules) -> str:

@@ -20,6 +20,19 @@ from assets.common.disclosure.decide import CELL_COLUMNS, METHOD_VERSION, build,
 from assets.common.disclosure.rules import EXACT, DisclosureRules
 from assets.common.disclosure.store import CELLS
 
+def _total(value: str, base: str) -> str:
+    """SQL: a wellbeing value as a total (mean × n, or share × n / 100)."""
+    return (f"CASE WHEN indicator LIKE '%\\_mean' ESCAPE '\\' THEN {value} * {base} "
+            f"ELSE {value} * {base} / 100 END")
+
+
+def _comparison_cells(mart: str, level: str, side: str, per_domain: bool) -> str:
+    """SQL: one group (`participants` / `non_participants`) of a comparison mart as cells."""
+    group = f"'{side}:' || domain" if per_domain else f"'{side}'"
+    return (f"SELECT CAST(survey_year AS VARCHAR), indicator, indicator, '{level}', {group}, NULL, "
+            f"{_total('value_' + side, 'n_' + side)}, n_{side} FROM {{{mart}}}")
+
+
 #: the published marts of each family, with the SQL that turns their rows into cells × measures as totals:
 #: (period, pattern, measure, level, group_name, location, published total or null, base)
 PUBLISHED_CELLS = {
@@ -41,31 +54,21 @@ PUBLISHED_CELLS = {
         SELECT quarter, 'counts', 'n_participated', level, group_name, location, n_participated, n_students FROM rows
         UNION ALL
         SELECT quarter, 'hours', 'hours_total', level, group_name, location, hours_total, n_students FROM rows""",
-    "wellbeing": """
-        SELECT CAST(survey_year AS VARCHAR), indicator, indicator, level, group_name, location,
-               CASE WHEN indicator LIKE '%\\_mean' ESCAPE '\\' THEN value * n_respondents
-                    ELSE value * n_respondents / 100 END,
-               n_respondents
-        FROM {wellbeing_indicators}
-        WHERE indicator <> 'response_rate_pct'
-        UNION ALL
-        SELECT CAST(survey_year AS VARCHAR), indicator, indicator, 'comparison', 'participants', NULL,
-               CASE WHEN indicator LIKE '%\\_mean' ESCAPE '\\' THEN value_participants * n_participants
-                    ELSE value_participants * n_participants / 100 END,
-               n_participants
-        FROM {wellbeing_by_participation}
-        UNION ALL
-        SELECT CAST(survey_year AS VARCHAR), indicator, indicator, 'comparison', 'non_participants', NULL,
-               CASE WHEN indicator LIKE '%\\_mean' ESCAPE '\\' THEN value_non_participants * n_non_participants
-                    ELSE value_non_participants * n_non_participants / 100 END,
-               n_non_participants
-        FROM {wellbeing_by_participation}""",
+    "wellbeing": "\nUNION ALL\n".join([
+        "SELECT CAST(survey_year AS VARCHAR), indicator, indicator, level, group_name, location, "
+        f"{_total('value', 'n_respondents')}, n_respondents FROM {{wellbeing_indicators}} "
+        "WHERE indicator <> 'response_rate_pct'",
+        *(_comparison_cells(mart, level, side, per_domain)
+          for mart, level, per_domain in (("wellbeing_by_participation", "comparison", False),
+                                          ("wellbeing_by_participation_and_domain", "comparison_domain", True))
+          for side in ("participants", "non_participants")),
+    ]),
 }
 #: the marts of each family (also the names in PUBLISHED_CELLS)
 FAMILY_MARTS = {
     "participation": ("participation_institution", "participation_by_location", "participation_by_domain",
                       "participation_by_programme"),
-    "wellbeing": ("wellbeing_indicators", "wellbeing_by_participation"),
+    "wellbeing": ("wellbeing_indicators", "wellbeing_by_participation", "wellbeing_by_participation_and_domain"),
 }
 #: measures that are sums of individuals' magnitudes (their protection requirement is not public)
 MAGNITUDES = frozenset({"hours_total"})
@@ -73,7 +76,8 @@ MAGNITUDES = frozenset({"hours_total"})
 MART_OF_LEVEL = {
     "participation": {"institution": "participation_institution", "location": "participation_by_location",
                       "domain": "participation_by_domain", "programme": "participation_by_programme"},
-    "wellbeing": {"comparison": "wellbeing_by_participation"},
+    "wellbeing": {"comparison": "wellbeing_by_participation",
+                  "comparison_domain": "wellbeing_by_participation_and_domain"},
 }
 
 

@@ -105,8 +105,9 @@ def hierarchy_relations(cells: list[Cell]) -> list[Relation]:
     """The additive relations between the published rows of one period.
 
     A location = its programme rows; a domain = its programme rows; the institution = its locations = its
-    domains; the institution = its gender groups, and = its participants + non-participants (`comparison`).
-    Other target groups (first-year, international, first-generation) have no published complement: no
+    domains; the institution = its gender groups, and = its participants + non-participants (`comparison`); a
+    domain = its participants + non-participants (`comparison_domain`, group_name `<group>:<domain>`), and the
+    institution's participants (non-participants) = theirs over the domains. Other target groups (first-year, international, first-generation) have no published complement: no
     relation. A relation whose children's bases add up to less than the parent's has a hidden remainder."""
     index = {cell.key: i for i, cell in enumerate(cells)}
     by_level: dict[str, list[int]] = {}
@@ -117,8 +118,13 @@ def hierarchy_relations(cells: list[Cell]) -> list[Relation]:
     groups: list[tuple[int | None, list[int]]] = []
     for i in by_level.get("location", []):
         groups.append((i, [p for p in programmes if cells[p].location == cells[i].location]))
+    per_domain = by_level.get("comparison_domain", [])
     for i in by_level.get("domain", []):
         groups.append((i, [p for p in programmes if cells[p].domain == cells[i].group_name]))
+        groups.append((i, [c for c in per_domain if cells[c].domain == cells[i].group_name]))
+    for i in by_level.get("comparison", []):
+        prefix = cells[i].group_name + ":"
+        groups.append((i, [c for c in per_domain if cells[c].group_name.startswith(prefix)]))
     if institution:
         top = institution[0]
         for level in ("location", "domain"):

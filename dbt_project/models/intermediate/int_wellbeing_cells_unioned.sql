@@ -1,7 +1,9 @@
 -- The wellbeing marts' cells for disclosure control (docs/disclosure.md): one row per survey year × indicator ×
 -- cell, every level of wellbeing_indicators with the participants / non-participants of
--- wellbeing_by_participation (level `comparison`, their sum is the institution's row). The input of disclosure
--- control, int_wellbeing_cells_protected, which both wellbeing marts join.
+-- wellbeing_by_participation (level `comparison`, their sum is the institution's row) and of
+-- wellbeing_by_participation_and_domain (level `comparison_domain`, group_name `participants:<domain>`, their sum
+-- the domain's row). The input of disclosure control, int_wellbeing_cells_protected, which the wellbeing marts
+-- join.
 --  * pattern = measure = the indicator: one suppression pattern per survey year and indicator
 --  * value: the cell as a total: mean × respondents (a sum of scores) or share × respondents (yes-answers);
 --    0 without respondents; null for response_rate_pct (no respondent's value behind it: the primary rule only)
@@ -54,10 +56,10 @@ comparison as (
 
     select
         compared.survey_year,
-        'comparison' as level,
-        compared.group_name,
+        compared.cell_level as level,
+        compared.cell_group_name as group_name,
         null as location,
-        null as domain,
+        compared.domain,
         compared.indicator,
         compared.n_respondents,
         compared.value_sum as value,

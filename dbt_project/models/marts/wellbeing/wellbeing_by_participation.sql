@@ -1,112 +1,131 @@
 -- Per survey year × indicator: respondents who participated before answering (net hours above zero in one of
 -- the four quarters up to the response's quarter: int_wellbeing_respondents_participation) against those who did
 -- not (warehouse contract, "Wellbeing marts"); an association, not an effect. response_rate_pct is not compared
--- (it has no respondent values).
---  * n_*: respondents of the group with a score or answer for the indicator; value_*: mean, or 100 × share
---  * difference = value_participants − value_non_participants (percentage points for percentages)
---  * ci_low / ci_high, 95 % for the difference (macros/scoring/intervals.sql): Welch (t with Welch–Satterthwaite
---    degrees of freedom) for means, Newcombe's hybrid score interval (from two Wilson intervals) for percentages
---  * disclosure control: the two groups are cells of the indicator's pattern
---    (intermediate.int_wellbeing_cells_protected, docs/disclosure.md), with the institution's row of
---    wellbeing_indicators as their sum. When either group is suppressed, every derived value is null (the other
---    value would give it away through the institution's); both counts stay published.
-with compared as (
+-- (it has no respondent values). Values, difference and 95 % interval: int_wellbeing_comparisons_controlled.
+--  * domain-standardised difference: Σ w_d · difference_d over the domains whose comparison
+--    wellbeing_by_participation_and_domain publishes, w_d = the domain's share of those domains' participants
+--    (non-participants reweighted to the participants' domains); 95 % interval ± z·√(Σ w_d² · se_d²)
+--  * p_value: two-sided, of difference / standard error (normal); q_value: Benjamini–Hochberg over the year's
+--    published comparisons (one family per survey year and kind of difference)
+-- Every figure here follows from published rows (this mart's and wellbeing_by_participation_and_domain's).
+with comparisons as (
 
-    select * from {{ ref('int_wellbeing_respondents_compared') }}
+    select * from {{ ref('int_wellbeing_comparisons_controlled') }}
 
 ),
 
-decisions as (
+institution as (
 
-    select * from {{ ref('int_wellbeing_cells_protected') }}
-    where level = 'comparison'
+    select * from comparisons
+    where domain is null
 
 ),
 
-groups as (
+strata as (
 
     select
-        compared.*,
-        coalesce(decisions.suppressed, true) as group_suppressed,
-        case when decisions.suppressed is null then 'undecided' else decisions.reason end as group_reason
+        comparisons.*,
+        cast(n_participants as double precision)
+            / sum(n_participants) over (partition by survey_year, indicator) as stratum_weight
 
-    from compared
-    left join decisions
-        on decisions.period = cast(compared.survey_year as {{ dbt.type_string() }})
-        and decisions.pattern = compared.indicator
-        and decisions.group_name = compared.group_name
+    from comparisons
+    where domain is not null
+        and difference is not null
+        and standard_error is not null
 
 ),
 
-pivoted as (
+standardised as (
 
     select
         survey_year,
         indicator,
-        max(indicator_kind) as indicator_kind,
-        max(case when group_name = 'participants' then n_respondents end) as n_participants,
-        max(case when group_name = 'participants' then value_sum end) as sum_participants,
-        max(case when group_name = 'participants' then value_mean end) as mean_participants,
-        max(case when group_name = 'participants' then value_variance end) as variance_participants,
-        max(case when group_name = 'non_participants' then n_respondents end) as n_non_participants,
-        max(case when group_name = 'non_participants' then value_sum end) as sum_non_participants,
-        max(case when group_name = 'non_participants' then value_mean end) as mean_non_participants,
-        max(case when group_name = 'non_participants' then value_variance end) as variance_non_participants,
-        {{ dbt.bool_or('group_suppressed') }} as suppressed,
-        -- the primary reason when a group has one (small_base, no_data), else complementary
-        max(case when group_suppressed then group_reason end) as suppression_reason
+        count(*) as n_domains,
+        sum(stratum_weight * difference) as difference,
+        sqrt(sum(stratum_weight * stratum_weight * standard_error * standard_error)) as standard_error
 
-    from groups
+    from strata
     group by survey_year, indicator
 
 ),
 
-{%- set welch = welch_interval('mean_participants', 'variance_participants', 'n_participants',
-                               'mean_non_participants', 'variance_non_participants', 'n_non_participants') %}
-{%- set newcombe = newcombe_interval('sum_participants', 'n_participants', 'sum_non_participants', 'n_non_participants') %}
+p_values as (
 
-measured as (
+    select
+        institution.survey_year,
+        institution.indicator,
+        'crude' as kind,
+        case
+            when institution.standard_error > 0 then
+                {{ normal_two_sided_p('institution.difference / institution.standard_error') }}
+        end as p_value
+
+    from institution
+
+    union all
 
     select
         survey_year,
         indicator,
-        n_participants,
-        n_non_participants,
-        suppressed,
-        suppression_reason,
-        case
-            when n_participants = 0 then null
-            when indicator_kind = 'mean' then mean_participants
-            else 100 * sum_participants / n_participants
-        end as value_participants,
-        case
-            when n_non_participants = 0 then null
-            when indicator_kind = 'mean' then mean_non_participants
-            else 100 * sum_non_participants / n_non_participants
-        end as value_non_participants,
-        case
-            when n_participants = 0 or n_non_participants = 0 then null
-            when indicator_kind = 'mean' then mean_participants - mean_non_participants
-            else 100 * sum_participants / n_participants - 100 * sum_non_participants / n_non_participants
-        end as difference,
-        case when indicator_kind = 'mean' then {{ welch.low }} else {{ newcombe.low }} end as ci_low,
-        case when indicator_kind = 'mean' then {{ welch.high }} else {{ newcombe.high }} end as ci_high
+        'domain_standardised',
+        case when standard_error > 0 then {{ normal_two_sided_p('difference / standard_error') }} end
 
-    from pivoted
+    from standardised
+
+),
+
+q_values as (
+
+    {{ benjamini_hochberg('p_values', ['survey_year', 'kind'], ['indicator']) }}
+
+),
+
+tested as (
+
+    select
+        p_values.survey_year,
+        p_values.indicator,
+        max(case when p_values.kind = 'crude' then p_values.p_value end) as p_value,
+        max(case when p_values.kind = 'crude' then q_values.q_value end) as q_value,
+        max(case when p_values.kind = 'domain_standardised' then p_values.p_value end) as p_value_standardised,
+        max(case when p_values.kind = 'domain_standardised' then q_values.q_value end) as q_value_standardised
+
+    from p_values
+    left join q_values
+        on p_values.survey_year = q_values.survey_year
+        and p_values.kind = q_values.kind
+        and p_values.indicator = q_values.indicator
+    group by p_values.survey_year, p_values.indicator
 
 )
 
 select
-    cast(survey_year as integer) as survey_year,
-    cast(indicator as {{ dbt.type_string() }}) as indicator,
-    cast(n_participants as integer) as n_participants,
-    cast(case when not suppressed then value_participants end as double precision) as value_participants,
-    cast(n_non_participants as integer) as n_non_participants,
-    cast(case when not suppressed then value_non_participants end as double precision) as value_non_participants,
-    cast(case when not suppressed then difference end as double precision) as difference,
-    cast(case when not suppressed then ci_low end as double precision) as ci_low,
-    cast(case when not suppressed then ci_high end as double precision) as ci_high,
-    cast(suppressed as boolean) as suppressed,
-    cast(suppression_reason as {{ dbt.type_string() }}) as suppression_reason
+    institution.survey_year,
+    institution.indicator,
+    institution.n_participants,
+    institution.value_participants,
+    institution.n_non_participants,
+    institution.value_non_participants,
+    institution.difference,
+    institution.ci_low,
+    institution.ci_high,
+    cast(tested.p_value as double precision) as p_value,
+    cast(tested.q_value as double precision) as q_value,
+    cast(standardised.difference as double precision) as difference_domain_standardised,
+    cast(standardised.difference - {{ z_975() }} * standardised.standard_error as double precision)
+        as ci_low_domain_standardised,
+    cast(standardised.difference + {{ z_975() }} * standardised.standard_error as double precision)
+        as ci_high_domain_standardised,
+    cast(standardised.n_domains as integer) as n_domains_standardised,
+    cast(tested.p_value_standardised as double precision) as p_value_domain_standardised,
+    cast(tested.q_value_standardised as double precision) as q_value_domain_standardised,
+    institution.suppressed,
+    institution.suppression_reason
 
-from measured
+from institution
+left join standardised
+    on institution.survey_year = standardised.survey_year
+    and institution.indicator = standardised.indicator
+left join tested
+    on institution.survey_year = tested.survey_year
+    and institution.indicator = tested.indicator
