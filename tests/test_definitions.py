@@ -20,7 +20,7 @@ ASSETS = {
     "staging/stg_students__counts", "staging/stg_students__duo_enrolment", "staging/stg_survey__responses",
     "marts/participation_institution", "marts/participation_by_location", "marts/participation_by_domain",
     "marts/participation_by_programme", "marts/dim_quarter", "marts/dim_location", "marts/dim_domain",
-    "marts/dim_programme", "marts/wellbeing_indicators", "marts/wellbeing_by_participation",
+    "marts/dim_programme", "marts/dim_indicator", "marts/wellbeing_indicators", "marts/wellbeing_by_participation",
     "marts/wellbeing_by_participation_and_domain", "marts/wellbeing_changes", "marts/wellbeing_representativeness",
     "restricted/student_feedback",
     "exports/bi_tables", "exports/bi_duckdb", "exports/restricted", "exports/dbt_docs",

@@ -35,32 +35,6 @@ SERIES = (("pct_participated", "Gewerkt via het studentenuitzendbureau"),
           ("pct_available", "Beschikbaar (ingeschreven in de pool)"))
 PCT_LABEL = "% van de ingeschreven studenten"
 
-#: Dutch titles of the codebook's indicators (anything else is shown by its name).
-INDICATOR_TITLES = {
-    "k10_mean": "Psychische klachten (K10), gemiddelde score 10–50",
-    "k10_high_pct": "Hoge psychische klachten (K10 ≥ 30)",
-    "brs_mean": "Veerkracht (BRS), gemiddelde 1–5",
-    "brs_low_pct": "Lage veerkracht (BRS < 3)",
-    "lonely_pct": "Eenzaam (De Jong Gierveld ≥ 2)",
-    "lonely_severe_pct": "Sterk eenzaam (De Jong Gierveld ≥ 5)",
-    "life_sat_mean": "Tevredenheid met het leven, gemiddelde 0–10",
-    "life_sat_7plus_pct": "Tevredenheid met het leven 7 of hoger",
-    "ee_mean": "Emotionele uitputting, gemiddelde 1–7",
-    "ee_high_pct": "Verhoogde emotionele uitputting",
-    "uwes_mean": "Studiebetrokkenheid (UWES-9S), gemiddelde 0–6",
-    "belong_mean": "Verbondenheid met de opleiding, gemiddelde 1–5",
-    "belong_low_pct": "Weinig verbondenheid met de opleiding",
-    "teacher_mean": "Betrokkenheid van docenten, gemiddelde 1–5",
-    "teacher_involved_pct": "Docenten betrokken (gemiddelde ≥ 4)",
-    "study_stress_often_pct": "Vaak of altijd studiestress",
-    "ssc_known_pct": "Kent het Studentsucces Centrum",
-    "ssc_used_pct": "Gebruikte het Studentsucces Centrum",
-    "quit_intention_pct": "Overwoog te stoppen met de opleiding",
-    "support_wanted_pct": "Wil ondersteuning bij welzijn",
-    "response_rate_pct": "Respons",
-}
-
-
 def _floats(series: pd.Series) -> np.ndarray:
     return pd.to_numeric(series, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
 
@@ -220,10 +194,6 @@ def participation_trend(frame: pd.DataFrame, min_cell: int) -> Figure:
 # --- wellbeing -------------------------------------------------------------------------------------------
 
 
-def indicator_title(indicator: str) -> str:
-    return INDICATOR_TITLES.get(indicator, indicator.replace("_", " "))
-
-
 #: The target groups of marts.wellbeing_indicators (level `group`) as a reader names them, in this order.
 TARGET_GROUPS = {"first_year": "eerstejaars", "international": "internationale studenten",
                  "first_generation": "eerste generatie", "gender:vrouw": "vrouw", "gender:man": "man",
@@ -243,11 +213,13 @@ def _trend_groups(frame: pd.DataFrame, level: str) -> list[tuple[str, str]]:
             for name in sorted(names, key=lambda n: (order.index(n) if n in order else len(order), n))]
 
 
-def wellbeing_trend(frame: pd.DataFrame, indicator: str, min_cell: int, level: str = "location") -> Figure:
+def wellbeing_trend(frame: pd.DataFrame, indicator: str, min_cell: int, level: str = "location",
+                    title: str | None = None) -> Figure:
     """One indicator over the survey years: the institution and each location (`level` "location") or each
     target group ("group"), with 95 % CI error bars.
 
-    `frame` has rows of `marts.wellbeing_indicators` for this indicator at level `institution` and `level`.
+    `frame` has rows of `marts.wellbeing_indicators` for this indicator at level `institution` and `level`;
+    `title` is the indicator's label (marts.dim_indicator), else its code.
     """
     frame = frame[(frame["indicator"] == indicator) & frame["level"].isin(["institution", level])]
     years = sorted(int(y) for y in frame["survey_year"].unique())
@@ -301,7 +273,7 @@ def wellbeing_trend(frame: pd.DataFrame, indicator: str, min_cell: int, level: s
     legend_title, subtitle = TREND_LEVELS[level]
     ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, title=legend_title,
               title_fontsize=8)
-    figure.suptitle(indicator_title(indicator), fontsize=13)
+    figure.suptitle(title or indicator.replace("_", " "), fontsize=13)
     ax.set_title(subtitle, fontsize=9)
     return figure
 
@@ -354,11 +326,22 @@ def wellbeing_charts(con: duckdb.DuckDBPyConnection, min_cell: int, log=print) -
                        FROM marts.wellbeing_indicators WHERE level IN ('institution', 'location', 'group')""").df()
     if frame.empty:
         log("wellbeing charts skipped: marts.wellbeing_indicators has no institution, location or group rows")
+    labels = indicator_labels(con)
     figures = {}
     for indicator in sorted(frame["indicator"].unique()):
-        figures[f"wellbeing_{indicator}"] = wellbeing_trend(frame, indicator, min_cell)
+        title = labels.get(indicator)
+        figures[f"wellbeing_{indicator}"] = wellbeing_trend(frame, indicator, min_cell, title=title)
         of_groups = frame[(frame["indicator"] == indicator) & (frame["level"] == "group")]
         # a group row with neither a value nor a suppression has nothing to draw (a response rate: no count)
         if (of_groups["value"].notna() | of_groups["suppressed"].fillna(False).astype(bool)).any():
-            figures[f"wellbeing_groups_{indicator}"] = wellbeing_trend(frame, indicator, min_cell, level="group")
+            figures[f"wellbeing_groups_{indicator}"] = wellbeing_trend(frame, indicator, min_cell, level="group",
+                                                                       title=title)
     return figures
+
+
+def indicator_labels(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Each indicator's Dutch label from marts.dim_indicator, the one place labels live (none while it is
+    missing: the charts then show the codes)."""
+    if not _has_table(con, "marts", "dim_indicator"):
+        return {}
+    return dict(con.execute("SELECT indicator, label_nl FROM marts.dim_indicator").fetchall())

@@ -94,6 +94,7 @@ def write_data_dictionary(con: duckdb.DuckDBPyConnection, schema: str, tables: S
         "(`no_data`), never 0.",
         "",
         *_disclosure_audit(con),
+        *_indicators(con, schema),
         "| table | rows | grain | description |",
         "|---|---:|---|---|",
     ]
@@ -132,6 +133,25 @@ def _disclosure_audit(con: duckdb.DuckDBPyConnection) -> list[str]:
             "Every suppressed cell's interval, computed by linear programming from all published tables together, "
             "is at least the protection level (docs/disclosure.md). The latest audit:", "",
             *[f"- `{asset}`: {_cell(details or '')}" for asset, details in rows], ""]
+
+
+def _indicators(con: duckdb.DuckDBPyConnection, schema: str) -> list[str]:
+    """The wellbeing indicators with their labels, unit, scale and direction (`dim_indicator`), for the dictionary."""
+    try:
+        rows = con.execute(f"""
+            SELECT indicator, label_nl, label_en, unit, scale_low, scale_high, direction, survey_years_answered
+            FROM {_quote(schema)}.dim_indicator ORDER BY sort_order""").fetchall()
+    except duckdb.Error:
+        return []
+    lines = ["## Wellbeing indicators", "",
+             "The `indicator` codes of the wellbeing tables, as `dim_indicator` describes them (charts use these "
+             "labels).", "",
+             "| indicator | label (nl) | label (en) | unit | scale | direction | survey years answered |",
+             "|---|---|---|---|---|---|---|"]
+    for code, nl, en, unit, low, high, direction, years in rows:
+        lines.append(f"| `{code}` | {_cell(nl)} | {_cell(en)} | {unit} | {low:g}–{high:g} | "
+                     f"{direction.replace('_', ' ')} | {years or '-'} |")
+    return [*lines, ""]
 
 
 def _cell(text: str) -> str:

@@ -123,7 +123,7 @@ def _wellbeing_frame() -> pd.DataFrame:
 
 
 def test_wellbeing_trend_by_location_with_confidence_intervals(artifacts):
-    figure = charts.wellbeing_trend(_wellbeing_frame(), "k10_high_pct", 10)
+    figure = charts.wellbeing_trend(_wellbeing_frame(), "k10_high_pct", 10, title="Hoge psychische klachten (K10 ≥ 30)")
     figure.savefig(artifacts / "wellbeing_k10_high_pct_unit.png", dpi=100)
     [ax] = figure.axes
     assert figure.get_suptitle() == "Hoge psychische klachten (K10 ≥ 30)"
@@ -162,7 +162,7 @@ def test_wellbeing_trend_per_target_group(artifacts):
 def test_mean_indicator_has_a_score_axis():
     figure = charts.wellbeing_trend(_wellbeing_frame(), "brs_mean", 10)
     [ax] = figure.axes
-    assert ax.get_ylabel() == "gemiddelde score" and "Veerkracht" in figure.get_suptitle()
+    assert ax.get_ylabel() == "gemiddelde score" and figure.get_suptitle() == "brs mean"  # no label given
     assert not _marker_texts(ax)
 
 
@@ -199,10 +199,17 @@ def test_wellbeing_charts_per_indicator():
     con.register("frame", _wellbeing_frame())
     con.execute("CREATE SCHEMA marts")
     con.execute("CREATE TABLE marts.wellbeing_indicators AS SELECT * FROM frame")
+    con.execute("""CREATE TABLE marts.dim_indicator AS SELECT * FROM (VALUES
+                   ('k10_high_pct', 'Hoge psychische klachten (K10 ≥ 30)'), ('brs_mean', 'Veerkracht, gemiddelde'))
+                   AS t(indicator, label_nl)""")
     figures = charts.wellbeing_charts(con, 10, log=pytest.fail)
     # target groups only where a group has something to draw (response_rate_pct's groups have no count)
     assert sorted(figures) == ["wellbeing_brs_mean", "wellbeing_groups_k10_high_pct", "wellbeing_k10_high_pct",
                                "wellbeing_response_rate_pct"]
+    # the labels of marts.dim_indicator; an indicator it does not name shows its code
+    assert [figures[name].get_suptitle() for name in sorted(figures)] == [
+        "Veerkracht, gemiddelde", "Hoge psychische klachten (K10 ≥ 30)", "Hoge psychische klachten (K10 ≥ 30)",
+        "response rate pct"]
 
 
 def test_markdown_preview_is_the_chart_shrunk_to_an_inline_png():
