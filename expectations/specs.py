@@ -8,6 +8,7 @@ written once.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 # Column kinds understood by expectations.validate.
@@ -39,6 +40,8 @@ class RowRule:
     condition: str
     columns: tuple[str, ...]
     message: str
+    #: checked only in a file that lacks one of these columns (they are then null in every row)
+    when_absent: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,13 @@ class SourceSpec:
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
+
+    def for_file(self, present) -> SourceSpec:
+        """The spec as it applies to a file with these columns: a rule `when_absent` drops out when the file has
+        all of its columns."""
+        present = set(present)
+        rules = tuple(r for r in self.row_rules if not r.when_absent or not set(r.when_absent) <= present)
+        return self if rules == self.row_rules else dataclasses.replace(self, row_rules=rules)
 
 
 PARTICIPATION_HOURS = SourceSpec(

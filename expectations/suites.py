@@ -49,6 +49,7 @@ from expectations.rule_text import (
 from expectations.specs import (
     ANSWER, DATE, DUO_ENROLMENT, EARLIEST_DATE, SOURCES, STUDENT_NUMBER, TEXT, TIMESTAMP, SourceSpec,
 )
+from expectations import questionnaires
 from expectations.survey_codebook import SURVEY_RESPONSES
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
@@ -153,8 +154,8 @@ def build_suite(spec: SourceSpec, today: dt.date | None = None, derived: tuple[s
 
 
 def landing_specs() -> dict[str, SourceSpec]:
-    """The six landing sources' specs."""
-    return {**SOURCES, SURVEY_RESPONSES.name: SURVEY_RESPONSES, DUO_ENROLMENT.name: DUO_ENROLMENT}
+    """The six landing sources' specs (the survey's with the shipped questionnaires' rules)."""
+    return {**SOURCES, SURVEY_RESPONSES.name: questionnaires.survey_spec(questionnaires.load()), DUO_ENROLMENT.name: DUO_ENROLMENT}
 
 
 # --- running -------------------------------------------------------------------------------------------------
@@ -288,6 +289,7 @@ def run_suite(con: duckdb.DuckDBPyConnection, spec: SourceSpec, *, text_relation
     `expectations.validate`); None when typing never happened (a required column is missing, or there are no
     rows): then only the table-level expectations are evaluated, on the columns as delivered (`text_relation`).
     """
+    spec = spec.for_file(present)
     suite = build_suite(spec, today, derived)
     runner = _runner()
     outcome = SuiteOutcome(suite.name)

@@ -58,12 +58,15 @@ GENDER_LABELS = {1: "man", 2: "vrouw", 3: "anders", 4: "zeg ik liever niet"}
 
 def _item_columns() -> list[Column]:
     cols = []
+    # part A columns may be missing from a year whose questionnaire did not ask them: the rules of
+    # expectations/questionnaires.py (survey_spec) refuse a file without them for the other years
     for prefix, (n, answers) in PART_A_SCALES.items():
-        cols += [Column(f"{prefix}_{i}", ANSWER, nullable=True, answers=answers,
+        cols += [Column(f"{prefix}_{i}", ANSWER, required=False, nullable=True, answers=answers,
                         protects=f"{prefix.upper()} item {i}: only the codebook's answers are scored")
                  for i in range(1, n + 1)]
     for item, answers in PART_A_SINGLE.items():
-        cols.append(Column(item, ANSWER, nullable=True, answers=answers, protects=f"{item}: codebook answers"))
+        cols.append(Column(item, ANSWER, required=False, nullable=True, answers=answers,
+                           protects=f"{item}: codebook answers"))
     for item in PART_B_ITEMS:
         cols.append(Column(item, ANSWER, required=False, nullable=True, answers=YES_NO,
                            protects=f"part B {item}: ja/nee"))
@@ -73,7 +76,8 @@ def _item_columns() -> list[Column]:
 SURVEY_RESPONSES = SourceSpec(
     name="survey_responses",
     landing_subdir="survey",
-    description="Studentenwelzijnsmonitor responses: one row per response, part A items required, part B optional.",
+    description=("Studentenwelzijnsmonitor responses: one row per response, part A items as the year's "
+                 "questionnaire asked them, part B optional."),
     columns=(
         Column("survey_year", INTEGER, required=False, nullable=True, minimum=2000, maximum=2100,
                protects="the survey year (else from the file name, else from submitted_at)"),

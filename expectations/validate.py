@@ -130,6 +130,7 @@ def validate(table: LandingTable, spec: SourceSpec, today: dt.date | None = None
     for `complete_suite` (the ingestion calls it for a rejected file's report).
     """
     today = today or dt.date.today()
+    spec = spec.for_file(table.columns)
     result = _validate_sql(table, spec, today, derived, max_examples)
     if suite:
         result.pending_suite = PendingSuite(table.con, spec, table.name, result.cells_relation, list(table.columns),

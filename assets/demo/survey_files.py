@@ -7,7 +7,8 @@
 | 2023 | `swm_2023.xlsx` | workbook: real date-time cells, numeric codes except DJG and part B as labels |
 | 2024 | `swm_2024.csv` | `,`, ISO 8601 `T` timestamps, numeric codes, `finished` as true/false |
 
-Part B is `ja`/`nee` in every file (the codebook lists no codes for it).
+Part B is `ja`/`nee` in every file (the codebook lists no codes for it). Each file holds the items its year's
+questionnaire asked (expectations/survey_questionnaires.yml: 2021 has no loneliness and no intention to quit).
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from expectations.questionnaires import load as load_questionnaires
 
 from . import survey_scoring as sc
 from .dates import delivery_time
@@ -154,6 +157,8 @@ def _response_ids(year: int, n: int, seed: int) -> np.ndarray:
 def write_survey_year(pop: Population, year: int, worked: dict[int, np.ndarray], out_dir: Path, scale: float, seed: int) -> tuple[Path, int]:
     r = year_responses(pop, year, worked[year], scale, seed)
     meta, answers = r.meta, r.answers
+    # the year's questionnaire as it was: items it did not ask are not in its export
+    asked = [item for item in sc.ITEMS if item not in load_questionnaires().not_asked.get(year, ())]
     n = len(meta)
     cells = pop.cells
     cell = meta["cell"].to_numpy()
@@ -183,7 +188,7 @@ def write_survey_year(pop: Population, year: int, worked: dict[int, np.ndarray],
             Column("submitted_at", submitted, "datetime"),
             Column("finished", finished.astype(int), "int"),
         ] + [Column(k, v) for k, v in background.items()]
-        for item in sc.ITEMS:
+        for item in asked:
             values = answers[item].to_numpy()
             if item in sc.PART_B or item.startswith("djg_"):
                 columns.append(Column(item, _item_text(item, values, {"djg"})))
@@ -216,7 +221,7 @@ def write_survey_year(pop: Population, year: int, worked: dict[int, np.ndarray],
             "submitted_at": pd.DatetimeIndex(submitted).strftime(ts),
             "finished": finished_text,
             **background,
-            **{item: _item_text(item, answers[item].to_numpy(), labelled) for item in sc.ITEMS},
+            **{item: _item_text(item, answers[item].to_numpy(), labelled) for item in asked},
         }
     )
     if year == 2021:  # the year is only in the file name

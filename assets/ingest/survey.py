@@ -14,6 +14,7 @@ import duckdb
 from assets.common.landing_files import read_landing_file
 from assets.common.settings import Settings
 from assets.ingest.engine import Source
+from expectations import questionnaires
 from expectations.column_mapping import load_mapping
 from expectations.survey_codebook import GENDER_LABELS, PART_A_ITEMS, PART_B_ITEMS, SURVEY_RESPONSES
 from expectations.validate import ValidationResult, validate
@@ -27,7 +28,7 @@ def read_survey(path: Path, con: duckdb.DuckDBPyConnection, settings: Settings,
                               limits=settings.landing, root=settings.landing_dir)
     match = _YEAR_IN_NAME.search(path.stem)
     from_name = match.group(1) if match else "NULL"
-    result = validate(table, SURVEY_RESPONSES,
+    result = validate(table, questionnaires.survey_spec(questionnaires.load(settings)),
                       derived={"survey_year": f"COALESCE({from_name}, year(submitted_at))"}, defer_suite=defer_suite)
     if not result.ok:
         return None, result

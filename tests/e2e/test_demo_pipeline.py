@@ -247,3 +247,22 @@ def test_weighted_figures_follow_from_published_ones(demo):
             pytest.approx(n_effective, rel=1e-6)
         checked += 1
     assert checked > 500
+
+
+def test_a_year_that_did_not_ask_an_item_shows_a_gap(demo):
+    """The demo's 2021 export has no loneliness (DJG) and no intention-to-quit columns, as the 2021 questionnaire
+    had none (expectations/survey_questionnaires.yml): it loads, and those indicators show no data for 2021, never
+    0, while 2022 has them."""
+    con = _con(demo)
+    try:
+        rows = {(year, indicator): (n, value, reason) for year, indicator, n, value, reason in con.execute("""
+            SELECT survey_year, indicator, n_respondents, value, suppression_reason FROM marts.wellbeing_indicators
+            WHERE level = 'institution' AND indicator IN ('lonely_pct', 'quit_intention_pct', 'k10_mean')""").fetchall()}
+        years = dict(con.execute("SELECT indicator, survey_years_answered FROM marts.dim_indicator").fetchall())
+    finally:
+        con.close()
+    for indicator in ("lonely_pct", "quit_intention_pct"):
+        assert rows[(2021, indicator)] == (0, None, "no_data")
+        assert rows[(2022, indicator)][0] > 500 and rows[(2022, indicator)][1] is not None
+        assert years[indicator] == "2022, 2023, 2024"
+    assert rows[(2021, "k10_mean")][0] > 1000 and years["k10_mean"] == "2021, 2022, 2023, 2024"
