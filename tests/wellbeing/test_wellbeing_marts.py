@@ -372,6 +372,10 @@ def test_by_participation_percentages_newcombe(warehouse):
 def test_by_participation_suppressed_when_a_group_is_small(warehouse):
     row = by_participation(warehouse, "k10_mean", year=2022)  # p04 participated in 2022, p01 did not
     assert (row["n_participants"], row["n_non_participants"], row["suppressed"]) == (1, 1, True)
+    # hours run from 2022-Q1 (h4) to 2023-Q4 (h3): the May 2022 responses' windows (2021-Q3 … 2022-Q2) reach
+    # back before the first delivery; the 2023 ones (2022-Q3 … 2023-Q2, July: … 2023-Q3) do not
+    assert row["n_respondents_window_incomplete"] == 2
+    assert by_participation(warehouse, "k10_mean")["n_respondents_window_incomplete"] == 0
     assert [row[c] for c in ("value_participants", "value_non_participants", "difference", "ci_low", "ci_high")] \
         == [None] * 5
     assert query(warehouse, "SELECT count(*) AS n FROM marts.wellbeing_by_participation")[0]["n"] == 2 * 20

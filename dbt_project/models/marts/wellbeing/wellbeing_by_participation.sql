@@ -7,6 +7,8 @@
 --    (non-participants reweighted to the participants' domains); 95 % interval ± z·√(Σ w_d² · se_d²)
 --  * p_value: two-sided, of difference / standard error (normal); q_value: Benjamini–Hochberg over the year's
 --    published comparisons (one family per survey year and kind of difference)
+--  * n_respondents_window_incomplete: the year's counted respondents whose four quarters before answering are
+--    not all within the hours deliveries (their participation is partly unknown and counts as none)
 -- Every figure here follows from published rows (this mart's and wellbeing_by_participation_and_domain's).
 with comparisons as (
 
@@ -80,6 +82,17 @@ q_values as (
 
 ),
 
+windows as (
+
+    select
+        survey_year,
+        sum(case when is_window_covered then 0 else 1 end) as n_respondents_window_incomplete
+
+    from {{ ref('int_wellbeing_respondents_participation') }}
+    group by survey_year
+
+),
+
 tested as (
 
     select
@@ -119,6 +132,7 @@ select
     cast(standardised.n_domains as integer) as n_domains_standardised,
     cast(tested.p_value_standardised as double precision) as p_value_domain_standardised,
     cast(tested.q_value_standardised as double precision) as q_value_domain_standardised,
+    cast(coalesce(windows.n_respondents_window_incomplete, 0) as integer) as n_respondents_window_incomplete,
     institution.suppressed,
     institution.suppression_reason
 
@@ -129,3 +143,5 @@ left join standardised
 left join tested
     on institution.survey_year = tested.survey_year
     and institution.indicator = tested.indicator
+left join windows
+    on institution.survey_year = windows.survey_year
