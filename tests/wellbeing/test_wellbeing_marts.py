@@ -241,7 +241,8 @@ def test_institution_indicators(warehouse):
 
 def test_every_group_has_every_indicator(warehouse):
     groups = query(warehouse, """SELECT level, group_name, location, count(*) AS n FROM marts.wellbeing_indicators
-                                 WHERE survey_year = 2023 GROUP BY ALL ORDER BY ALL""")
+                                 WHERE survey_year = 2023 AND level NOT LIKE 'group\\_%' ESCAPE '\\'
+                                 GROUP BY ALL ORDER BY ALL""")
     assert {(g["level"], g["group_name"], g["location"]) for g in groups} == {
         ("institution", "all", None),
         ("location", "Haarlem", "Haarlem"), ("location", "Den Haag", "Den Haag"), ("location", "Delft", "Delft"),
@@ -260,7 +261,7 @@ def test_groups_and_suppression(warehouse):
     # the domains (the cheapest cycle: 3 × 5 respondents). Haarlem, GSW and 34116 stay published.
     published = {(r["level"], r["group_name"]): r["suppressed"] for r in query(warehouse, """
         SELECT level, group_name, suppressed FROM marts.wellbeing_indicators
-        WHERE survey_year = 2023 AND indicator = 'k10_mean'""")}
+        WHERE survey_year = 2023 AND indicator = 'k10_mean' AND level NOT LIKE 'group\\_%' ESCAPE '\\'""")}
     assert {key for key, suppressed in published.items() if not suppressed} == {
         ("institution", "all"), ("location", "Haarlem"), ("domain", "GSW"), ("programme", "34116"),
         ("group", "first_year"), ("group", "first_generation"), ("group", "gender:vrouw"), ("group", "gender:man")}
@@ -294,6 +295,39 @@ def test_groups_and_suppression(warehouse):
     # 2022: two respondents, everything suppressed, counts published
     old = indicator(warehouse, "institution", "all", "k10_mean", year=2022)
     assert (old["n_respondents"], old["value"], old["suppressed"]) == (2, None, True)
+
+
+def test_target_groups_per_location_and_domain(warehouse):
+    """K10, 2023. The five first-generation respondents (r01–r05) are all at Haarlem, in GSW: their row per
+    location and per domain is the institution-wide one (22). The first-year students are r01, r02 at Haarlem
+    (GSW) and r09 at Den Haag (CRB): all three rows are below WB_MIN_CELL (3), and the institution's first-year
+    row (3, published) is their sum, so nothing is lost by hiding them. Genders are not broken down; rows exist
+    only where the group has a respondent; none has a response rate."""
+    def row(level, group, location=None, domain=None):
+        (found,) = query(warehouse, """SELECT * FROM marts.wellbeing_indicators WHERE survey_year = 2023
+                                       AND indicator = 'k10_mean' AND level = ? AND group_name = ?
+                                       AND location IS NOT DISTINCT FROM ? AND domain IS NOT DISTINCT FROM ?""",
+                         [level, group, location, domain])
+        return found["n_respondents"], found["value"], found["suppression_reason"]
+
+    assert row("group_location", "first_generation", location="Haarlem") == (5, pytest.approx(22.0), None)
+    assert row("group_domain", "first_generation", domain="GSW") == (5, pytest.approx(22.0), None)
+    assert row("group_location", "first_year", location="Haarlem") == (2, None, "small_base")
+    assert row("group_location", "first_year", location="Den Haag") == (1, None, "small_base")
+    assert row("group_domain", "first_year", domain="CRB") == (1, None, "small_base")
+    assert row("group_location", "international", location="Den Haag") == (1, None, "small_base")
+    assert row("group", "first_year")[:2] == (3, pytest.approx(50 / 3))
+    crossed = query(warehouse, """SELECT DISTINCT group_name FROM marts.wellbeing_indicators
+                                  WHERE level IN ('group_location', 'group_domain') ORDER BY 1""")
+    assert [r["group_name"] for r in crossed] == ["first_generation", "first_year", "international"]
+    first_generation_elsewhere = query(warehouse, """SELECT count(*) AS n FROM marts.wellbeing_indicators
+        WHERE level IN ('group_location', 'group_domain') AND group_name = 'first_generation'
+          AND coalesce(location, domain) NOT IN ('Haarlem', 'GSW')""")
+    assert first_generation_elsewhere[0]["n"] == 0
+    rates = query(warehouse, """SELECT DISTINCT suppression_reason FROM marts.wellbeing_indicators
+                                WHERE level LIKE 'group\\_%' ESCAPE '\\' AND indicator = 'response_rate_pct'
+                                  AND NOT suppressed""")
+    assert [r["suppression_reason"] for r in rates] == ["no_count"]
 
 
 # --- weighting (docs/weighting.md) ------------------------------------------------------------------------

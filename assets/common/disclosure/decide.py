@@ -28,9 +28,10 @@ DECISION_COLUMNS = ("family", "period", "pattern", "level", "group_name", "locat
                     "input_hash")
 #: patterns decided after another of the same period, starting from its suppression
 FOLLOWS = {"hours": "counts"}
-#: levels whose cells are a breakdown that serves a derived figure (the domain-standardised comparison): hiding
-#: one costs this share of the persons in it, so complements are taken there before a row people read is hidden
-SECONDARY_LEVELS = {"comparison_domain": 0.1}
+#: levels whose cells are breakdowns read after the main rows: hiding one costs this share of the persons in it,
+#: so complements are taken there before an institution, location, domain or programme row is hidden for it (the
+#: per-domain comparison serves a derived figure only; target groups per location and domain are read after)
+SECONDARY_LEVELS = {"comparison_domain": 0.1, "group_location": 0.5, "group_domain": 0.5}
 
 
 @dataclass(frozen=True)

@@ -55,7 +55,9 @@ PUBLISHED_CELLS = {
         UNION ALL
         SELECT quarter, 'hours', 'hours_total', level, group_name, location, hours_total, n_students FROM rows""",
     "wellbeing": "\nUNION ALL\n".join([
-        "SELECT CAST(survey_year AS VARCHAR), indicator, indicator, level, group_name, location, "
+        # a target group per domain is the cell `<group>|<domain>` (dbt macro wellbeing_cell_group_name)
+        "SELECT CAST(survey_year AS VARCHAR), indicator, indicator, level, "
+        "CASE WHEN level = 'group_domain' THEN group_name || '|' || domain ELSE group_name END, location, "
         f"{_total('value', 'n_respondents')}, n_respondents FROM {{wellbeing_indicators}} "
         "WHERE indicator <> 'response_rate_pct'",
         *(_comparison_cells(mart, level, side, per_domain)

@@ -107,8 +107,11 @@ def hierarchy_relations(cells: list[Cell]) -> list[Relation]:
     A location = its programme rows; a domain = its programme rows; the institution = its locations = its
     domains; the institution = its gender groups, and = its participants + non-participants (`comparison`); a
     domain = its participants + non-participants (`comparison_domain`, group_name `<group>:<domain>`), and the
-    institution's participants (non-participants) = theirs over the domains. Other target groups (first-year, international, first-generation) have no published complement: no
-    relation. A relation whose children's bases add up to less than the parent's has a hidden remainder."""
+    institution's participants (non-participants) = theirs over the domains. A target group = its rows per
+    location (`group_location`) = its rows per domain (`group_domain`, group_name `<group>|<domain>`). The target
+    groups first-year, international and first-generation have no published complement: no relation with the
+    institution, its locations or domains. A relation whose children's bases add up to less than the parent's
+    has a hidden remainder."""
     index = {cell.key: i for i, cell in enumerate(cells)}
     by_level: dict[str, list[int]] = {}
     for i, cell in enumerate(cells):
@@ -125,6 +128,11 @@ def hierarchy_relations(cells: list[Cell]) -> list[Relation]:
     for i in by_level.get("comparison", []):
         prefix = cells[i].group_name + ":"
         groups.append((i, [c for c in per_domain if cells[c].group_name.startswith(prefix)]))
+    per_location, per_group_domain = by_level.get("group_location", []), by_level.get("group_domain", [])
+    for i in by_level.get("group", []):
+        name = cells[i].group_name
+        groups.append((i, [c for c in per_location if cells[c].group_name == name]))
+        groups.append((i, [c for c in per_group_domain if cells[c].group_name.split("|")[0] == name]))
     if institution:
         top = institution[0]
         for level in ("location", "domain"):

@@ -32,7 +32,8 @@ groups as (
     select
         aggregated.survey_year,
         aggregated.level,
-        aggregated.group_name,
+        {{ wellbeing_cell_group_name('aggregated.level', 'aggregated.group_name', 'aggregated.domain') }}
+            as group_name,
         aggregated.location,
         aggregated.domain,
         aggregated.indicator,

@@ -37,6 +37,7 @@ paired as (
         and previous_year.level = this_year.level
         and previous_year.group_name = this_year.group_name
         and previous_year.location is not distinct from this_year.location
+        and previous_year.domain is not distinct from this_year.domain
         and previous_year.indicator = this_year.indicator
 
 ),

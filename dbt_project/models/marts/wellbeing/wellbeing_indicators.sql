@@ -38,7 +38,8 @@ decided as (
         on decisions.period = cast(aggregated.survey_year as {{ dbt.type_string() }})
         and decisions.pattern = aggregated.indicator
         and decisions.level = aggregated.level
-        and decisions.group_name = aggregated.group_name
+        and decisions.group_name = {{ wellbeing_cell_group_name('aggregated.level', 'aggregated.group_name',
+                                                               'aggregated.domain') }}
         and decisions.location is not distinct from aggregated.location
     left join weighted
         on weighted.survey_year = aggregated.survey_year
