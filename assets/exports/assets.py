@@ -275,10 +275,11 @@ def participation_charts(context: AssetExecutionContext, config: ExportConfig,
     return _charts(context, warehouse, config, charts.participation_charts, "participation_*.png")
 
 
-@asset(key=AssetKey([GROUP, "wellbeing_charts"]), deps=_marts("wellbeing_indicators"), group_name=GROUP,
-       pool=WRITER_POOL, kinds={"matplotlib"}, code_version=CHARTS_CODE,
+@asset(key=AssetKey([GROUP, "wellbeing_charts"]), deps=_marts("wellbeing_indicators", "dim_indicator"),
+       group_name=GROUP, pool=WRITER_POOL, kinds={"matplotlib"}, code_version=CHARTS_CODE,
        description="exports/charts/wellbeing_<indicator>.png: per indicator the trend over the survey years, "
-                   "the institution and each location, with 95 % confidence intervals; suppressed cells marked.")
+                   "the institution and each location (and wellbeing_groups_<indicator>.png: each target "
+                   "group), with 95 % confidence intervals; suppressed cells marked; titles from dim_indicator.")
 def wellbeing_charts(context: AssetExecutionContext, config: ExportConfig,
                      warehouse: WarehouseResource) -> MaterializeResult:
     return _charts(context, warehouse, config, charts.wellbeing_charts, "wellbeing_*.png")

@@ -11,6 +11,8 @@
 --  * value_weighted = Σ w·y / Σ w; n_effective = (Σ w)² / Σ w² (Kish); s² = Σ w·(y − ȳ)² / Σ w · n / (n − 1);
 --    mean ± t(0.975; n_effective − 1)·s/√n_effective, or the Wilson interval of the weighted share at
 --    n_effective (macros/scoring/intervals.sql, as the unweighted figures)
+-- Sums of fractions run in the order of the strata (sum … order by): the same inputs give the same bits, so an
+-- unchanged mart keeps its data version and its exports.
 -- Students: int_wellbeing_students_per_group (the survey's reference quarter). No row for a group without
 -- students counted, for response_rate_pct (a count of the whole group) or for target groups (docs/weighting.md).
 with indicator_values as (
@@ -116,6 +118,7 @@ own_strata as (
 
     select
         survey_year, level, group_name, location, indicator, indicator_kind,
+        {{ dbt.concat(['programme_code', "'|'", 'cell_location']) }} as stratum,
         n_respondents, value_sum, square_sum, n_students
     from cells_in_groups
     where is_own_stratum
@@ -139,9 +142,12 @@ rest_strata as (
         cells_in_groups.location,
         cells_in_groups.indicator,
         cells_in_groups.indicator_kind,
+        'rest' as stratum,
         sum(cells_in_groups.n_respondents) as n_respondents,
-        sum(cells_in_groups.value_sum) as value_sum,
-        sum(cells_in_groups.square_sum) as square_sum,
+        sum(cells_in_groups.value_sum order by cells_in_groups.programme_code, cells_in_groups.cell_location)
+            as value_sum,
+        sum(cells_in_groups.square_sum order by cells_in_groups.programme_code, cells_in_groups.cell_location)
+            as square_sum,
         max(group_students.n_students) - coalesce(max(own_students.n_students), 0) as n_students
 
     from cells_in_groups
@@ -207,10 +213,10 @@ weighted_sums as (
     select
         survey_year, level, group_name, location, indicator, indicator_kind,
         sum(n_respondents) as n_respondents,
-        sum(weight * n_respondents) as weight_sum,
-        sum(weight * weight * n_respondents) as weight_square_sum,
-        sum(weight * value_sum) as weighted_value_sum,
-        sum(weight * square_sum) as weighted_square_sum
+        sum(weight * n_respondents order by stratum) as weight_sum,
+        sum(weight * weight * n_respondents order by stratum) as weight_square_sum,
+        sum(weight * value_sum order by stratum) as weighted_value_sum,
+        sum(weight * square_sum order by stratum) as weighted_square_sum
 
     from weighted_strata
     group by survey_year, level, group_name, location, indicator, indicator_kind

@@ -43,8 +43,10 @@ standardised as (
         survey_year,
         indicator,
         count(*) as n_domains,
-        sum(stratum_weight * difference) as difference,
-        sqrt(sum(stratum_weight * stratum_weight * standard_error * standard_error)) as standard_error
+        -- in the domains' order: the same inputs give the same bits (an unchanged mart keeps its data version)
+        sum(stratum_weight * difference order by domain) as difference,
+        sqrt(sum(stratum_weight * stratum_weight * standard_error * standard_error order by domain))
+            as standard_error
 
     from strata
     group by survey_year, indicator
