@@ -139,9 +139,10 @@ def build_suite(spec: SourceSpec, today: dt.date | None = None, derived: tuple[s
                 max_value=f"{today.isoformat()}T23:59:59.999999",
                 meta=meta(date_range_label(col, today), protects, (col.name,))))
     for rule in spec.row_rules:
+        extra = {"applies_when_absent": list(rule.when_absent)} if rule.when_absent else {}
         expectations.append(gxe.ExpectColumnValuesToBeInSet(
             column=rule_column(rule.name), value_set=[True],
-            meta=meta(rule.message, f"row rule {rule.name}: {rule.condition}", rule.columns)))
+            meta=meta(rule.message, f"row rule {rule.name}: {rule.condition}", rule.columns, **extra)))
     key_meta = meta(RULE_LABELS["key"], f"natural key ({', '.join(spec.key)}): a row counted once", spec.key)
     if len(spec.key) == 1:
         expectations.append(gxe.ExpectColumnValuesToBeUnique(column=spec.key[0], meta=key_meta))

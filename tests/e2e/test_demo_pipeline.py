@@ -217,6 +217,10 @@ def test_weighted_figures_follow_from_published_ones(demo):
     finally:
         con.close()
     programmes = [r for r in rows if r[1] == "programme"]
+    # published wherever the value is, for a group with students counted (and nowhere else)
+    for year, level, group, location, _domain, indicator, n, value, weighted, _n_effective in rows:
+        counted = (students.get((year, level, group, location)) or 0) > 0
+        assert (weighted is not None) == (value is not None and counted), (year, level, group, indicator)
     checked = 0
     for year, level, group, location, _domain, indicator, n, value, weighted, n_effective in rows:
         if level == "programme" or weighted is None:

@@ -59,6 +59,12 @@ def test_a_year_that_asked_an_item_refuses_a_file_without_it(tmp_path):
     assert {column for column, _rule in result.counts} == {"survey_year"}
 
 
+def test_one_renamed_item_of_an_asked_scale_is_refused(tmp_path):
+    spec = questionnaires.survey_spec(SHIPPED)
+    result = _validate(_file(tmp_path, 2022, [i for i in PART_A_ITEMS if i != "k10_3"]), spec)
+    assert "the file has no k10 column(s)" in result.summary()
+
+
 def test_answers_to_an_item_not_asked_are_refused(tmp_path):
     spec = questionnaires.survey_spec(SHIPPED)
     result = _validate(_file(tmp_path, 2021, PART_A_ITEMS), spec)

@@ -1,10 +1,12 @@
 {#- The two-sided p-value of a standard normal statistic `z` (portable SQL): erfc(|z| / √2), by Abramowitz &
-    Stegun 7.1.26 (absolute error below 1.5e-7). Null when z is null. -#}
+    Stegun 7.1.26 (absolute error below 1.5e-7). Null when z is null; 0 beyond |z| = 37, where exp() would
+    underflow (PostgreSQL raises an error there, DuckDB returns 0). -#}
 {% macro normal_two_sided_p(z) -%}
     {%- set x = "(abs(cast(" ~ z ~ " as double precision)) / sqrt(2.0))" -%}
     {%- set t = "(1.0 / (1.0 + 0.3275911 * " ~ x ~ "))" -%}
+    (case when abs({{ z }}) > 37 then 0.0 else
     least(1.0, {{ t }} * (0.254829592 + {{ t }} * (-0.284496736 + {{ t }} * (1.421413741
-        + {{ t }} * (-1.453152027 + {{ t }} * 1.061405429)))) * exp(-{{ x }} * {{ x }}))
+        + {{ t }} * (-1.453152027 + {{ t }} * 1.061405429)))) * exp(-{{ x }} * {{ x }})) end)
 {%- endmacro %}
 
 {#- Benjamini–Hochberg q-values (false discovery rate, Benjamini & Hochberg 1995) of the p-values in `relation`

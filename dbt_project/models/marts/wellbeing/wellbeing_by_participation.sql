@@ -8,8 +8,11 @@
 --  * p_value: two-sided, of difference / standard error (normal); q_value: Benjamini–Hochberg over the year's
 --    published comparisons (one family per survey year and kind of difference)
 --  * n_respondents_window_incomplete: the year's counted respondents whose four quarters before answering are
---    not all within the hours deliveries (their participation is partly unknown and counts as none)
--- Every figure here follows from published rows (this mart's and wellbeing_by_participation_and_domain's).
+--    not all within the hours deliveries, before the first or after the last (their participation there is
+--    unknown and counts as none)
+-- Every value here follows from published rows (this mart's and wellbeing_by_participation_and_domain's); the
+-- standard errors behind the standardised interval and the p-values from the groups' variances, which
+-- disclosure control does not model (docs/disclosure.md, "What it does not cover").
 with comparisons as (
 
     select * from {{ ref('int_wellbeing_comparisons_controlled') }}
