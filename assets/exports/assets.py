@@ -36,6 +36,7 @@ from assets.exports.catalog import TableDoc, table_docs, tables_in
 from assets.exports.dbt_docs import generate_docs
 from assets.exports.publish import Publication
 from assets.exports.render import render
+from assets.exports.keys import table_keys
 from assets.exports.serving import publish_marts
 from assets.exports.tables import DICTIONARY_NAME, export_table, write_data_dictionary, write_duckdb_copy
 from assets.ingest.raw_assets import WRITER_POOL
@@ -158,7 +159,7 @@ def _table_exports(context: AssetExecutionContext, warehouse: WarehouseResource,
     })
 
 
-TABLES_CODE = _code_version("tables", "csv_dialect", "catalog", "publish")
+TABLES_CODE = _code_version("tables", "csv_dialect", "catalog", "keys", "publish")
 
 
 @asset(key=AssetKey([GROUP, "bi_tables"]), deps=MARTS_KEYS, group_name=GROUP, pool=WRITER_POOL,
@@ -181,7 +182,7 @@ def bi_duckdb(context: AssetExecutionContext, config: ExportConfig, warehouse: W
     docs = table_docs(dbt_project.manifest_path, MARTS)
     with warehouse.connect() as con, Publication(folder) as publication:
         tables = _exported_tables(context, con, MARTS, docs)
-        write_duckdb_copy(con, MARTS, tables, docs, publication.temp(COPY_NAME))
+        write_duckdb_copy(con, MARTS, tables, docs, publication.temp(COPY_NAME), table_keys(tables, docs))
     return MaterializeResult(metadata={"path": MetadataValue.path(str(settings.exports_dir / "bi" / COPY_NAME)),
                                        "tables": len(tables), "files": MetadataValue.json([COPY_NAME]),
                                        "size_bytes": (folder / COPY_NAME).stat().st_size, "unchanged": False})
@@ -288,7 +289,8 @@ def wellbeing_charts(context: AssetExecutionContext, config: ExportConfig,
 @asset(key=AssetKey([GROUP, "serving_postgres"]), deps=[*MARTS_KEYS, AssetKey([GROUP, "published"])],
        group_name=GROUP, pool=WRITER_POOL, kinds={"postgres"},
        # another serving database (or one set for the first time) is served at the next build
-       code_version=_code_version("serving", database=redact_dsn(os.environ.get("WB_SERVING_DSN", "")),
+       code_version=_code_version("serving", "keys", "catalog",
+                                  database=redact_dsn(os.environ.get("WB_SERVING_DSN", "")),
                                   reader=os.environ.get("WB_SERVING_READER", "")),
        description="Every marts table published into schema `marts` of the PostgreSQL serving database "
                    "(WB_SERVING_DSN), replaced in one transaction, for many BI users at once, after the files "
@@ -306,8 +308,9 @@ def serving_postgres(context: AssetExecutionContext, config: ExportConfig,
     docs = table_docs(dbt_project.manifest_path, MARTS)
     try:
         with warehouse.connect() as con:
-            rows = publish_marts(con, settings.serving_dsn, _exported_tables(context, con, MARTS, docs), docs,
-                                 reader_role=settings.serving_reader)
+            tables = _exported_tables(context, con, MARTS, docs)
+            rows = publish_marts(con, settings.serving_dsn, tables, docs, reader_role=settings.serving_reader,
+                                 keys=table_keys(tables, docs))
     except psycopg.OperationalError as exc:  # server away, lock timeout behind a long BI query: transient
         context.log.warning(f"serving database {redact_dsn(settings.serving_dsn)}: {str(exc).strip()[:300]}")
         raise RetryRequested(max_retries=3, seconds_to_wait=60) from exc

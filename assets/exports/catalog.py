@@ -25,6 +25,8 @@ class TableDoc:
     grain: list[str] = field(default_factory=list)
     columns: dict[str, str] = field(default_factory=dict)  # column -> description
     relationships: list[tuple[str, str, str]] = field(default_factory=list)  # (column, to table, to column)
+    unique: list[str] = field(default_factory=list)  # columns with a `unique` test
+    not_null: list[str] = field(default_factory=list)  # columns with a not_null constraint (contract)
 
     @property
     def grain_text(self) -> str:
@@ -49,6 +51,8 @@ def table_docs(manifest_path: Path, schema: str) -> dict[str, TableDoc]:
             schema=schema, name=name, description=_clean(node.get("description")),
             grain=[grain] if isinstance(grain, str) else list(grain or []),
             columns={c: _clean(col.get("description")) for c, col in (node.get("columns") or {}).items()},
+            not_null=[c for c, col in (node.get("columns") or {}).items()
+                      if any(k.get("type") == "not_null" for k in col.get("constraints") or [])],
         )
         docs[name] = by_id[unique_id] = doc
     unique_columns: dict[str, list[str]] = {}
@@ -68,6 +72,7 @@ def table_docs(manifest_path: Path, schema: str) -> dict[str, TableDoc]:
                 doc.relationships.append((node["column_name"], target.group(1), str(kwargs.get("field", ""))))
     for unique_id, columns in unique_columns.items():
         doc = by_id[unique_id]
+        doc.unique = sorted(set(columns))
         if not doc.grain:  # a dimension: its key column (the first declared one when several are unique)
             order = list(doc.columns)
             doc.grain = [min(columns, key=lambda c: order.index(c) if c in order else len(order))]

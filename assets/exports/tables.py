@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from assets.exports.catalog import TableDoc, column_types
+from assets.exports.keys import TableKeys, creation_order
 from assets.exports.csv_dialect import format_column, open_csv, write_csv_columns
 from assets.exports.publish import Publication
 
@@ -159,16 +160,27 @@ def _cell(text: str) -> str:
 
 
 def write_duckdb_copy(con: duckdb.DuckDBPyConnection, schema: str, tables: Sequence[str],
-                      docs: dict[str, TableDoc], path: Path) -> None:
-    """A DuckDB file holding only `schema` (its tables, with dbt's descriptions as comments), written in the
-    storage format DuckDB 1.4 opens. `path` must not exist (a publication's temporary name)."""
+                      docs: dict[str, TableDoc], path: Path, keys: dict[str, TableKeys] | None = None) -> None:
+    """A DuckDB file holding only `schema` (its tables, with dbt's descriptions as comments and their primary and
+    foreign keys, keys.py), written in the storage format DuckDB 1.4 opens. `path` must not exist (a
+    publication's temporary name)."""
     alias = "wb_published_copy"
+    keys = {t: k for t, k in (keys or {}).items() if t in tables}
+    ordered = creation_order(keys) + [t for t in tables if t not in keys]
     con.execute(f"ATTACH {_literal(str(path))} AS {alias} (STORAGE_VERSION {_literal(COPY_STORAGE_VERSION)})")
     try:
         con.execute(f"CREATE SCHEMA {alias}.{_quote(schema)}")
-        for table in tables:
+        for table in ordered:
             target = f"{alias}.{_quote(schema)}.{_quote(table)}"
-            con.execute(f"CREATE TABLE {target} AS SELECT * FROM {_quote(schema)}.{_quote(table)} ORDER BY ALL")
+            columns = [f"{_quote(c)} {t}" for c, t in column_types(con, schema, table)]
+            key = keys.get(table) or TableKeys()
+            if key.primary:
+                columns.append(f"PRIMARY KEY ({', '.join(map(_quote, key.primary))})")
+            columns += [f"UNIQUE ({_quote(c)})" for c in key.unique]
+            columns += [f"FOREIGN KEY ({_quote(c)}) REFERENCES {alias}.{_quote(schema)}.{_quote(t)} ({_quote(f)})"
+                        for c, t, f in key.foreign]
+            con.execute(f"CREATE TABLE {target} ({', '.join(columns)})")
+            con.execute(f"INSERT INTO {target} SELECT * FROM {_quote(schema)}.{_quote(table)} ORDER BY ALL")
             doc = docs.get(table)
             if doc is None:
                 continue

@@ -124,6 +124,10 @@ def test_duckdb_copy_opens_in_duckdb_1_4(built):
             "schemas": sorted({s for s, _ in tables}),
             "counts": {t: con.execute(f"SELECT count(*) FROM marts.{t}").fetchone()[0] for _, t in tables},
             "hours": con.execute("SELECT sum(hours_total)::VARCHAR FROM marts.participation_institution").fetchone()[0],
+            "foreign": sorted(con.execute(
+                "SELECT table_name || '.' || constraint_column_names[1] || ' -> ' || referenced_table || '.' "
+                "|| referenced_column_names[1] FROM duckdb_constraints() WHERE constraint_type = 'FOREIGN KEY'"
+            ).fetchall()),
         }))
     """)
     result = subprocess.run([sys.executable, "-c", script, str(built / "exports" / "bi" / "wellbeing_marts.duckdb")],
@@ -135,6 +139,11 @@ def test_duckdb_copy_opens_in_duckdb_1_4(built):
     assert seen["schemas"] == ["marts"]
     assert seen["counts"] == expected
     assert seen["hours"] == total
+    # the keys Power BI and SQL clients draw relationships from (assets/exports/keys.py)
+    foreign = {row[0] for row in seen["foreign"]}
+    assert {"participation_institution.quarter -> dim_quarter.quarter",
+            "participation_by_programme.programme_location_key -> dim_programme.programme_location_key",
+            "wellbeing_indicators.indicator -> dim_indicator.indicator"} <= foreign
 
 
 def test_dbt_docs_published(built):

@@ -77,6 +77,37 @@ def test_descriptions_travel_as_comments(served):
     assert column_comment and "distinct students" in column_comment.lower()
 
 
+def test_keys_for_power_bi_read_back_from_information_schema(served):
+    """Power BI creates relationships from foreign keys: every fact relates to its dimensions, and every key is
+    declared as dbt's grain, unique and relationships tests say (assets/exports/keys.py)."""
+    with psycopg.connect(served["dsn"]) as con:
+        rows = con.execute("""
+            SELECT tc.table_name, tc.constraint_type, kcu.column_name, ccu.table_name, ccu.column_name
+            FROM information_schema.table_constraints tc
+            JOIN information_schema.key_column_usage kcu
+              ON kcu.constraint_name = tc.constraint_name AND kcu.table_schema = tc.table_schema
+            LEFT JOIN information_schema.constraint_column_usage ccu
+              ON ccu.constraint_name = tc.constraint_name AND tc.constraint_type = 'FOREIGN KEY'
+            WHERE tc.table_schema = 'marts' AND tc.constraint_type IN ('PRIMARY KEY', 'FOREIGN KEY', 'UNIQUE')
+            """).fetchall()
+    foreign = {(t, c, rt, rc) for t, kind, c, rt, rc in rows if kind == "FOREIGN KEY"}
+    primary = {(t, c) for t, kind, c, _rt, _rc in rows if kind == "PRIMARY KEY"}
+    for table in ("participation_institution", "participation_by_location", "participation_by_domain",
+                  "participation_by_programme"):
+        assert (table, "quarter", "dim_quarter", "quarter") in foreign, table
+        assert (table, "quarter") in primary, table
+    assert ("participation_by_location", "location", "dim_location", "location") in foreign
+    assert ("participation_by_domain", "domain", "dim_domain", "domain") in foreign
+    assert ("participation_by_programme", "programme_location_key", "dim_programme",
+            "programme_location_key") in foreign
+    for table in ("wellbeing_indicators", "wellbeing_by_participation", "wellbeing_changes"):
+        assert (table, "indicator", "dim_indicator", "indicator") in foreign, table
+    assert {("dim_quarter", "quarter"), ("dim_location", "location"), ("dim_domain", "domain"),
+            ("dim_indicator", "indicator")} <= primary
+    # a grain with a column that is null in some rows (location of an institution row) has no primary key
+    assert not any(t == "wellbeing_indicators" for t, _c in primary)
+
+
 def test_a_later_run_replaces_the_marts_for_a_connected_reader(served):
     with psycopg.connect(served["dsn"], autocommit=True) as reader:  # a BI tool that stays connected
         q3 = """SELECT n_participated, hours_total FROM marts.participation_institution WHERE quarter = '2023-Q3'"""
