@@ -46,10 +46,10 @@ from assets.common.pseudonym import mask
 from expectations.rule_text import (
     RULE_LABELS, STUDENT_NUMBER_REGEX, date_range_label, kind_label, range_label, row_rule_holds_sql,
 )
+from expectations import questionnaires
 from expectations.specs import (
     ANSWER, DATE, DUO_ENROLMENT, EARLIEST_DATE, SOURCES, STUDENT_NUMBER, TEXT, TIMESTAMP, SourceSpec,
 )
-from expectations import questionnaires
 from expectations.survey_codebook import SURVEY_RESPONSES
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
@@ -156,7 +156,8 @@ def build_suite(spec: SourceSpec, today: dt.date | None = None, derived: tuple[s
 
 def landing_specs() -> dict[str, SourceSpec]:
     """The six landing sources' specs (the survey's with the shipped questionnaires' rules)."""
-    return {**SOURCES, SURVEY_RESPONSES.name: questionnaires.survey_spec(questionnaires.load()), DUO_ENROLMENT.name: DUO_ENROLMENT}
+    return {**SOURCES, SURVEY_RESPONSES.name: questionnaires.survey_spec(questionnaires.load()),
+            DUO_ENROLMENT.name: DUO_ENROLMENT}
 
 
 # --- running -------------------------------------------------------------------------------------------------

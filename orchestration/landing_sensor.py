@@ -35,7 +35,7 @@ from assets.ingest import participation, survey
 from assets.ingest.engine import delivery, partitions_of, sha256_of, shown_name
 from assets.ingest.landing_zone import SOURCES
 from orchestration.automation import sensor_status
-from orchestration.graph import asset_specs, build_candidates
+from orchestration.graph import asset_specs, build_candidates, build_selection
 from assets.common.stale import stale_assets
 from orchestration.jobs import LOAD_JOBS, ingest_job, refresh_hours_job, refresh_survey_job, transform_job
 from assets.ingest.partitions import (
@@ -167,9 +167,7 @@ def build_after_loads(context: RunStatusSensorContext):
     stale = stale_assets(asset_specs(), context.instance, candidates)
     if not stale:
         return SkipReason(f"nothing the warehouse is built from changed since {run.job_name} ({run.run_id})")
-    # all of it stale: the whole job, with dbt's tests of the raw tables as their checks
-    whole = set(stale) == candidates
-    return RunRequest(run_key=f"build-after-{run.run_id}", asset_selection=None if whole else stale,
+    return RunRequest(run_key=f"build-after-{run.run_id}", asset_selection=build_selection(stale, candidates),
                       tags={TRIGGER_TAG: f"after {run.run_id}"})
 
 

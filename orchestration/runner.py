@@ -21,7 +21,7 @@ from assets.common.warehouse import connect
 from assets.ingest.raw_assets import pending_partitions
 from orchestration.dbt import EarlyParse
 from orchestration.failures import describe_failures
-from orchestration.graph import asset_specs, build_candidates
+from orchestration.graph import asset_specs, build_candidates, build_selection
 from assets.common.stale import stale_assets
 from orchestration.stale_runs import fail_abandoned_runs, process_tags
 from assets.exports.assets import REWRITABLE, run_in_progress
@@ -67,10 +67,8 @@ def _run_everything(defs, instance: DagsterInstance, settings: Settings, out: Ca
         f"{_count(exports, 'export')} …")
     # `--full`: the exports write their files again even where what they are made from is unchanged
     ops = {"ops": {assets_def.op.name: {"config": {"rewrite": True}} for assets_def in REWRITABLE}} if full else {}
-    # everything stale (a first build, `--full`): the whole job, with dbt's tests of the raw tables as their checks
-    whole = set(selection) == candidates
-    problems, run_id = _run(defs, "build_warehouse", instance, {}, out, asset_selection=None if whole else selection,
-                            run_config=ops)
+    problems, run_id = _run(defs, "build_warehouse", instance, {}, out,
+                            asset_selection=build_selection(selection, candidates), run_config=ops)
     if problems:  # a build whose publication a check blocked leaves no unpublished set behind
         remove_unpublished(settings.exports_dir, run_id)
     return problems

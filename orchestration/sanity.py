@@ -157,7 +157,8 @@ def print_wellbeing_sanity_table(warehouse_path: Path | str, file: TextIO | None
           f"  vs national: the weighted value inside the national monitor's range ± {MARGIN['pct']:g} points "
           f"(means ± {MARGIN['mean']:g})",
           file=out)
-    header = f"  {'indicator':<24} {'n':>6} {'value':>8} {'weighted':>8}  {'published':<30} {'vs national':<12} what was published"
+    header = (f"  {'indicator':<24} {'n':>6} {'value':>8} {'weighted':>8}  {'published':<30} {'vs national':<12} "
+              "what was published")
     for year in sorted({r["survey_year"] for r in rows}):
         print(f"\nSurvey year {year}", file=out)
         print(header, file=out)
@@ -165,8 +166,8 @@ def print_wellbeing_sanity_table(warehouse_path: Path | str, file: TextIO | None
         for r in (r for r in rows if r["survey_year"] == year):
             value, weighted = ("suppr." if r["suppressed"] else ("-" if r[name] is None else f"{r[name]:.1f}")
                                for name in ("value", "weighted"))
-            print(f"  {r['indicator']:<24} {r['n']:>6,} {value:>8} {weighted:>8}  {r['published']:<30} {r['national_range']:<12} "
-                  f"{r['label']}".rstrip(), file=out)
+            print(f"  {r['indicator']:<24} {r['n']:>6,} {value:>8} {weighted:>8}  {r['published']:<30} "
+                  f"{r['national_range']:<12} {r['label']}".rstrip(), file=out)
     return rows
 
 

@@ -158,7 +158,8 @@ def write_survey_year(pop: Population, year: int, worked: dict[int, np.ndarray],
     r = year_responses(pop, year, worked[year], scale, seed)
     meta, answers = r.meta, r.answers
     # the year's questionnaire as it was: items it did not ask are not in its export
-    asked = [item for item in sc.ITEMS if item not in load_questionnaires().not_asked.get(year, ())]
+    not_asked = load_questionnaires().not_asked.get(year, ())
+    asked = [item for item in sc.ITEMS if item not in not_asked]
     n = len(meta)
     cells = pop.cells
     cell = meta["cell"].to_numpy()

@@ -35,8 +35,8 @@ from assets.exports import charts, sets
 from assets.exports.catalog import TableDoc, table_docs, tables_in
 from assets.exports.dbt_docs import generate_docs
 from assets.exports.publish import Publication
-from assets.exports.render import render
 from assets.exports.keys import table_keys
+from assets.exports.render import render
 from assets.exports.serving import publish_marts
 from assets.exports.tables import DICTIONARY_NAME, export_table, write_data_dictionary, write_duckdb_copy
 from assets.ingest.raw_assets import WRITER_POOL

@@ -1,7 +1,7 @@
 """Primary and foreign keys of the published tables, from dbt's documentation of them: the grain (a primary key
 where the contract makes every one of its columns not null), the columns with a `unique` test, and the
-`relationships` tests (foreign keys). Power BI and SQL clients draw relationships between tables from these keys; the DuckDB copy
-and the PostgreSQL serving schema declare them."""
+`relationships` tests (foreign keys). Power BI and SQL clients draw relationships between tables from these
+keys; the DuckDB copy and the PostgreSQL serving schema declare them."""
 
 from __future__ import annotations
 
@@ -21,14 +21,13 @@ class TableKeys:
 def table_keys(tables: Sequence[str], docs: dict[str, TableDoc]) -> dict[str, TableKeys]:
     """The keys of `tables`; a foreign key is declared only to a published table's primary key or unique
     column."""
+    table_docs = {table: docs.get(table) or TableDoc(schema="", name=table) for table in tables}
     primary, unique = {}, {}
-    for table in tables:
-        doc = docs.get(table) or TableDoc(schema="", name=table)
+    for table, doc in table_docs.items():
         primary[table] = tuple(doc.grain) if doc.grain and set(doc.grain) <= set(doc.not_null) else ()
         unique[table] = tuple(c for c in doc.unique if (c,) != primary[table])
     keys = {}
-    for table in tables:
-        doc = docs.get(table) or TableDoc(schema="", name=table)
+    for table, doc in table_docs.items():
         foreign = tuple((column, target, field) for column, target, field in doc.relationships
                         if target in primary and ((field,) == primary[target] or field in unique[target]))
         keys[table] = TableKeys(primary[table], unique[table], foreign)

@@ -56,14 +56,15 @@ def publish_marts(duck_con: duckdb.DuckDBPyConnection, dsn: str, tables: Sequenc
 
 def _declare_keys(pg: psycopg.Connection, keys: dict[str, TableKeys]) -> None:
     """Primary keys and unique columns first, then the foreign keys that reference them."""
-    columns = lambda names: sql.SQL(", ").join(sql.Identifier(c) for c in names)  # noqa: E731
-    for table in creation_order(keys):
+    order = creation_order(keys)
+    for table in order:
         target = sql.Identifier(SCHEMA, table)
         if keys[table].primary:
-            pg.execute(sql.SQL("ALTER TABLE {} ADD PRIMARY KEY ({})").format(target, columns(keys[table].primary)))
+            pg.execute(sql.SQL("ALTER TABLE {} ADD PRIMARY KEY ({})").format(
+                target, sql.SQL(", ").join(sql.Identifier(c) for c in keys[table].primary)))
         for column in keys[table].unique:
             pg.execute(sql.SQL("ALTER TABLE {} ADD UNIQUE ({})").format(target, sql.Identifier(column)))
-    for table in creation_order(keys):
+    for table in order:
         for column, referenced, field in keys[table].foreign:
             pg.execute(sql.SQL("ALTER TABLE {} ADD FOREIGN KEY ({}) REFERENCES {} ({})").format(
                 sql.Identifier(SCHEMA, table), sql.Identifier(column), sql.Identifier(SCHEMA, referenced),

@@ -15,8 +15,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from assets.exports.catalog import TableDoc, column_types
-from assets.exports.keys import TableKeys, creation_order
 from assets.exports.csv_dialect import format_column, open_csv, write_csv_columns
+from assets.exports.keys import TableKeys, creation_order
 from assets.exports.publish import Publication
 
 #: The DuckDB storage format of the published copy: what DuckDB 1.4 clients (ODBC, BI connectors) open.
